@@ -1,0 +1,59 @@
+# Everything a developer does, each in one command. `make run` and `make test` set themselves up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The newest Python 3.12+ on PATH; pyenv picks 3.13 from .python-version.
+PYTHON ?= $(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && echo $$p && break; done)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+MANAGE := $(VENV)/bin/python manage.py
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run test lint format bench lock clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.13 or python3.12 on PATH)." >&2; exit 1; }
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced  ## Create .venv with the locked dependencies
+
+.env:
+	cp .env.example .env
+
+run: install .env  ## Set up SQLite with the seed qualification and serve at http://127.0.0.1:$(PORT)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_seed
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	@echo "Serving qualsite at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+test: install  ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
+	$(VENV)/bin/pytest
+
+lint: install  ## Lint and check formatting of the Python and the Dockerfile
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
+
+format: install  ## Fix what the linters can fix
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install  ## Print the benchmarks' figures
+	$(VENV)/bin/python bench/pages.py
+
+lock: $(UV)  ## Re-resolve uv.lock after changing pyproject.toml
+	$(UV) lock --python $(PYTHON)
+
+clean:  ## Remove the environments and collected static files (keeps db.sqlite3 and .env)
+	rm -rf .tools $(VENV) staticfiles

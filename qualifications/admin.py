@@ -1,0 +1,113 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import (
+    Audience,
+    AwardingOrganisation,
+    Employer,
+    EmployerSupport,
+    ProgressionRole,
+    Qualification,
+)
+
+
+class AudienceInline(admin.TabularInline):
+    model = Audience
+    extra = 0
+    fields = ["description", "order"]
+
+
+class ProgressionRoleInline(admin.StackedInline):
+    model = ProgressionRole
+    extra = 0
+    fields = [("title", "order"), "description"]
+
+
+class EmployerSupportInline(admin.TabularInline):
+    model = EmployerSupport
+    extra = 0
+    autocomplete_fields = ["employer"]
+    fields = ["employer", "order"]
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "qualification_number",
+        "level",
+        "awarding_organisation",
+        "status",
+        "updated_at",
+    ]
+    list_filter = ["status", "level", "awarding_organisation", "subject_area"]
+    list_select_related = ["awarding_organisation"]
+    search_fields = ["title", "qualification_number", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["awarding_organisation"]
+    date_hierarchy = "updated_at"
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "awarding_organisation"]}),
+        (
+            "Key facts",
+            {
+                "fields": [
+                    "qualification_number",
+                    "level",
+                    "is_ofqual_regulated",
+                    "delivery_restricted_to",
+                    "in_apprenticeship_framework",
+                ]
+            },
+        ),
+        (
+            "From the Ofqual Register",
+            {
+                "description": "Leave a fact empty when it is not known: the site shows only "
+                "what is filled in.",
+                "fields": [
+                    ("guided_learning_hours", "total_qualification_time"),
+                    ("credits", "minimum_age"),
+                    "assessment",
+                    "subject_area",
+                ],
+            },
+        ),
+        (
+            "Page sections",
+            {
+                "fields": [
+                    "overview",
+                    "entry_requirement",
+                    "complementary_subjects",
+                    "further_study",
+                    "employer_statement",
+                ]
+            },
+        ),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+
+@admin.register(AwardingOrganisation)
+class AwardingOrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "website"]
+    search_fields = ["name"]
+
+
+@admin.register(Employer)
+class EmployerAdmin(admin.ModelAdmin):
+    list_display = ["name", "qualification_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+
+        # Meta.ordering is dropped from GROUP BY queries, so order explicitly.
+        queryset = super().get_queryset(request).annotate(qualification_count=Count("supports"))
+        return queryset.order_by("name")
+
+    @admin.display(description="Qualifications supported", ordering="qualification_count")
+    def qualification_count(self, employer):
+        return employer.qualification_count

@@ -1,0 +1,18 @@
+from django.db import models
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Level(models.IntegerChoices):
+    ENTRY = 0, "Entry level"
+    LEVEL_1 = 1, "Level 1"
+    LEVEL_2 = 2, "Level 2"
+    LEVEL_3 = 3, "Level 3"
+    LEVEL_4 = 4, "Level 4"
+    LEVEL_5 = 5, "Level 5"
+    LEVEL_6 = 6, "Level 6"
+    LEVEL_7 = 7, "Level 7"
+    LEVEL_8 = 8, "Level 8"

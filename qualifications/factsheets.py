@@ -1,0 +1,56 @@
+"""The PDF factsheet: the page's section templates, typeset by WeasyPrint for A4."""
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from django.utils._os import safe_join
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint resolves relative URLs against this base; it names no real host, so nothing here can
+# reach the network even if the fetcher below were bypassed.
+BASE_URL = "https://factsheet.invalid/"
+
+
+class StaticFilesOnlyFetcher(URLFetcher):
+    """Serves the project's own static files from disk and refuses every other URL."""
+
+    def fetch(self, url, headers=None):
+        path = static_file_for(url)
+        if path is None:
+            raise ValueError(f"The factsheet renderer may not fetch {url!r}")
+        content_type, _ = mimetypes.guess_type(path)
+        with open(path, "rb") as file:
+            body = file.read()
+        return URLFetcherResponse(
+            url, body=body, headers={"Content-Type": content_type or "application/octet-stream"}
+        )
+
+
+def static_file_for(url):
+    """Return the path on disk of the static file that `url` names, or None if it names none."""
+    parts = urlsplit(url)
+    static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+    if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith(static_prefix):
+        return None
+    name = unquote(parts.path.removeprefix(static_prefix))
+    try:
+        collected = Path(safe_join(settings.STATIC_ROOT, name))
+        if collected.is_file():
+            return collected
+        # Before collectstatic (development and tests) the file is still in a static folder.
+        return finders.find(name)
+    except SuspiciousFileOperation:
+        return None
+
+
+def render_factsheet(qualification):
+    """Return the qualification's factsheet as PDF bytes."""
+    html = render_to_string("qualifications/factsheet.html", {"qualification": qualification})
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
+    return document.write_pdf(pdf_tags=True)

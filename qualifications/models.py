@@ -1,0 +1,211 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+
+from .choices import Level, Status
+from .querysets import QualificationQuerySet
+
+qualification_number_validator = RegexValidator(
+    regex=r"^\d{3}/\d{4}/\d$",
+    message="Enter the Ofqual qualification number as NNN/NNNN/N, for example 601/4433/6.",
+)
+
+
+class AwardingOrganisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    website = models.URLField(blank=True, help_text="The organisation's own site, if it has one.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Employer(models.Model):
+    name = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="As the employer writes it, for example “Derbyshire Constabulary”.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Qualification(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The last part of the page's address. Changing it breaks existing links.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Only published qualifications appear on the public site.",
+    )
+    awarding_organisation = models.ForeignKey(
+        AwardingOrganisation, on_delete=models.PROTECT, related_name="qualifications"
+    )
+    qualification_number = models.CharField(
+        "Ofqual qualification number",
+        # Longer than the format needs, so a mistyped number meets the format's own message.
+        max_length=20,
+        unique=True,
+        validators=[qualification_number_validator],
+        help_text="As on the Ofqual Register, for example 601/4433/6.",
+    )
+    level = models.PositiveSmallIntegerField(choices=Level)
+
+    overview = models.TextField(
+        "what the qualification covers",
+        help_text="Answers “What does this qualification cover?”. Leave a blank line between "
+        "paragraphs.",
+    )
+    in_apprenticeship_framework = models.BooleanField(
+        "included in an apprenticeship framework",
+        default=False,
+        help_text="Tick if the qualification is part of any apprenticeship framework.",
+    )
+    entry_requirement = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Completes the sentence “This qualification may be of particular interest if "
+        "you are a learner who has …”, for example “a minimum Level 3 literacy”. Leave empty if "
+        "there is none.",
+    )
+    complementary_subjects = models.TextField(
+        blank=True,
+        help_text="Answers “Which other subjects might complement this qualification?”.",
+    )
+    further_study = models.TextField(
+        "further study and employment",
+        blank=True,
+        help_text="Answers “What further study and/or employment is the qualification designed to "
+        "lead to?”. The job roles below follow it.",
+    )
+    employer_statement = models.TextField(
+        "what supporting employers agree",
+        blank=True,
+        help_text="Completes the sentence “This qualification is supported by employers such as "
+        "…, who agree that …”, for example “the qualification will raise standards”.",
+    )
+    is_ofqual_regulated = models.BooleanField("regulated by Ofqual", default=True)
+    delivery_restricted_to = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The only organisation allowed to deliver it, if delivery is restricted, for "
+        "example “UK Mediation Ltd”.",
+    )
+
+    # Facts from the Ofqual Register: left empty when unknown, never guessed.
+    guided_learning_hours = models.PositiveIntegerField(null=True, blank=True)
+    total_qualification_time = models.PositiveIntegerField(
+        null=True, blank=True, help_text="In hours."
+    )
+    credits = models.PositiveSmallIntegerField(null=True, blank=True)
+    minimum_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(99)]
+    )
+    assessment = models.CharField(
+        max_length=200, blank=True, help_text="How it is assessed, for example “Portfolio”."
+    )
+    subject_area = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The Ofqual sector subject area, for example “Law and legal services”.",
+    )
+
+    supporting_employers = models.ManyToManyField(
+        Employer, through="EmployerSupport", related_name="supported_qualifications", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QualificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["status", "title"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("qualifications:detail", kwargs={"slug": self.slug})
+
+    def get_factsheet_url(self):
+        return reverse("qualifications:factsheet", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def factsheet_filename(self):
+        return f"{self.slug}-factsheet.pdf"
+
+
+class Audience(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="audiences"
+    )
+    description = models.CharField(
+        max_length=300,
+        help_text="Completes “This qualification may be of particular interest if you …”, for "
+        "example “wish to transfer from another career”.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.description
+
+
+class ProgressionRole(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="progression_roles"
+    )
+    title = models.CharField(max_length=200, help_text="For example “Family mediator”.")
+    description = models.CharField(
+        max_length=500, help_text="What someone in the role does, in a sentence."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "title"], name="unique_progression_role_per_qualification"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class EmployerSupport(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="employer_supports"
+    )
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="supports")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "supporting employer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "employer"], name="unique_employer_per_qualification"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.employer)

@@ -1,0 +1,20 @@
+import pytest
+from django.core.management import call_command
+
+from qualifications.models import Qualification
+
+SEED_SLUG = "interpersonal-mediation-level-4"
+
+
+@pytest.fixture
+def seed(db):
+    """The seed qualification, loaded from the real fixture."""
+    call_command("loaddata", "seed", verbosity=0)
+    return Qualification.objects.get(slug=SEED_SLUG)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".strip()

@@ -1,0 +1,69 @@
+import factory
+
+from qualifications.choices import Level, Status
+from qualifications.models import (
+    Audience,
+    AwardingOrganisation,
+    Employer,
+    EmployerSupport,
+    ProgressionRole,
+    Qualification,
+)
+
+
+class AwardingOrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AwardingOrganisation
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Awarding Organisation {n}")
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    title = factory.Sequence(lambda n: f"Test Qualification {n}")
+    slug = factory.Sequence(lambda n: f"test-qualification-{n}")
+    status = Status.PUBLISHED
+    awarding_organisation = factory.SubFactory(AwardingOrganisationFactory)
+    qualification_number = factory.Sequence(
+        lambda n: f"{600 + n // 10000 % 400:03d}/{n % 10000:04d}/{n % 10}"
+    )
+    level = Level.LEVEL_3
+    overview = "Covers the principles of the subject."
+
+
+class AudienceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Audience
+
+    qualification = factory.SubFactory(QualificationFactory)
+    description = factory.Sequence(lambda n: f"want to learn subject {n}")
+    order = factory.Sequence(int)
+
+
+class ProgressionRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressionRole
+
+    qualification = factory.SubFactory(QualificationFactory)
+    title = factory.Sequence(lambda n: f"Role {n}")
+    description = "Does useful work."
+    order = factory.Sequence(int)
+
+
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employer
+
+    name = factory.Sequence(lambda n: f"Employer {n} Ltd")
+
+
+class EmployerSupportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmployerSupport
+
+    qualification = factory.SubFactory(QualificationFactory)
+    employer = factory.SubFactory(EmployerFactory)
+    order = factory.Sequence(int)

@@ -1,0 +1,97 @@
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from qualifications.factsheets import BASE_URL, render_factsheet, static_file_for
+
+from .factories import QualificationFactory
+from .seed_facts import SEED_FACTS, normalise
+
+A4_POINTS = (595, 842)
+
+
+@pytest.fixture
+def seed_pdf(client, seed):
+    response = client.get(seed.get_factsheet_url())
+    assert response.status_code == 200
+    return response, PdfReader(io.BytesIO(response.content))
+
+
+def pdf_text(reader):
+    return normalise(" ".join(page.extract_text() for page in reader.pages))
+
+
+def test_factsheet_is_a_downloadable_pdf_with_a_sensible_name(seed_pdf):
+    response, _ = seed_pdf
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="interpersonal-mediation-level-4-factsheet.pdf"'
+    )
+
+
+def test_factsheet_carries_every_fact_of_the_seed(seed_pdf):
+    _, reader = seed_pdf
+
+    text = pdf_text(reader)
+    missing = [fact for fact in SEED_FACTS if normalise(fact) not in text]
+    assert missing == []
+
+
+def test_factsheet_is_one_or_two_a4_pages(seed_pdf):
+    _, reader = seed_pdf
+
+    assert 1 <= len(reader.pages) <= 2
+    for page in reader.pages:
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == A4_POINTS
+
+
+def test_factsheet_metadata_names_the_qualification(seed_pdf, seed):
+    _, reader = seed_pdf
+
+    assert seed.title in reader.metadata.title
+    assert reader.metadata.author == "AIM Qualifications"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_factsheet_is_tagged_for_accessibility(seed_pdf):
+    _, reader = seed_pdf
+
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/static/css/factsheet.css",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        f"{BASE_URL}etc/passwd",
+        f"{BASE_URL}static/../../../../etc/passwd",
+        f"{BASE_URL}static/%2e%2e/%2e%2e/settings.py",
+        "data:text/plain,hello",
+    ],
+)
+def test_renderer_refuses_anything_but_the_sites_static_files(url):
+    assert static_file_for(url) is None
+
+
+def test_renderer_reads_the_sites_own_stylesheet():
+    path = static_file_for(f"{BASE_URL}static/css/factsheet.css")
+
+    assert path is not None
+    assert str(path).endswith("factsheet.css")
+
+
+def test_content_cannot_make_the_renderer_fetch_files_or_urls(db):
+    sneaky = QualificationFactory(
+        overview='<img src="file:///etc/passwd"><link rel="stylesheet" href="https://evil.example/x.css">'
+        '<iframe src="file:///etc/hostname"></iframe>'
+    )
+
+    reader = PdfReader(io.BytesIO(render_factsheet(sneaky)))
+
+    text = pdf_text(reader)
+    assert '<img src="file:///etc/passwd">' in text
+    assert "root:" not in text
