@@ -17,3 +17,8 @@ accesslog = "-"
 errorlog = "-"
 # The load balancer in front sets X-Forwarded-*; trust it only from where it is.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Import the PDF renderer now, so no visitor waits for it on the first factsheet."""
+    import qualifications.factsheets  # noqa: F401

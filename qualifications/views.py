@@ -6,7 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from .factsheets import render_factsheet
 from .models import Qualification
 
 
@@ -36,6 +35,10 @@ class QualificationDetailView(DetailView):
 
 @require_safe
 def factsheet_view(request, slug):
+    # WeasyPrint takes about a second to import: only this view pays for it, not every
+    # management command (gunicorn.conf.py imports it as each worker starts).
+    from .factsheets import render_factsheet
+
     qualification = get_object_or_404(
         Qualification.objects.visible_to(request.user).for_detail_page(), slug=slug
     )
