@@ -36,7 +36,7 @@ class QualificationDetailView(DetailView):
 @require_safe
 def factsheet_view(request, slug):
     # WeasyPrint takes about a second to import: only this view pays for it, not every
-    # management command (gunicorn.conf.py imports it as each worker starts).
+    # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
     from .factsheets import render_factsheet
 
     qualification = get_object_or_404(
