@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils import timezone
 
+from .choices import Status
 from .models import (
     Audience,
     AwardingOrganisation,
@@ -48,6 +50,8 @@ class QualificationAdmin(admin.ModelAdmin):
     date_hierarchy = "updated_at"
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline]
+    actions = ["publish", "unpublish"]
+    save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "awarding_organisation"]}),
         (
@@ -89,6 +93,21 @@ class QualificationAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.action(description="Publish the selected qualifications", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Status.PUBLISHED, "published")
+
+    @admin.action(description="Return the selected qualifications to draft", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Status.DRAFT, "returned to draft")
+
+    def _set_status(self, request, queryset, status, done):
+        # update() skips save(), so stamp updated_at by hand: the sitemap and caches rely on it.
+        count = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
+        self.message_user(
+            request, f"{count} qualification{'s' if count != 1 else ''} {done}.", messages.SUCCESS
+        )
 
 
 @admin.register(AwardingOrganisation)

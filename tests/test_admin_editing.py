@@ -149,3 +149,21 @@ def test_view_on_site_goes_to_the_public_page(admin_client, organisation):
     response = admin_client.get(url)
 
     assert "View on site" in response.text
+
+
+def test_staff_publish_and_unpublish_from_the_list(admin_client, organisation):
+    draft = QualificationFactory(status="draft", awarding_organisation=organisation)
+    url = reverse("admin:qualifications_qualification_changelist")
+
+    response = admin_client.post(
+        url, {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    assert "1 qualification published." in response.text
+
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [draft.pk]})
+
+    draft.refresh_from_db()
+    assert draft.status == "draft"
