@@ -17,12 +17,14 @@ class AudienceInline(admin.TabularInline):
     model = Audience
     extra = 0
     fields = ["description", "order"]
+    verbose_name_plural = "Is this qualification right for you? Who it suits"
 
 
 class ProgressionRoleInline(admin.StackedInline):
     model = ProgressionRole
     extra = 0
     fields = [("title", "order"), "description"]
+    verbose_name_plural = "Job roles it leads to"
 
 
 class EmployerSupportInline(admin.TabularInline):
@@ -30,6 +32,16 @@ class EmployerSupportInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["employer"]
     fields = ["employer", "order"]
+    verbose_name_plural = "Employers who support it"
+
+
+class SupportedQualificationInline(admin.TabularInline):
+    model = EmployerSupport
+    extra = 0
+    autocomplete_fields = ["qualification"]
+    fields = ["qualification", "order"]
+    verbose_name = "qualification supported"
+    verbose_name_plural = "Qualifications this employer supports"
 
 
 @admin.register(Qualification)
@@ -121,8 +133,9 @@ class EmployerAdmin(admin.ModelAdmin):
     list_display = ["name", "qualification_count"]
     search_fields = ["name"]
 
-    def get_queryset(self, request):
+    inlines = [SupportedQualificationInline]
 
+    def get_queryset(self, request):
         # Meta.ordering is dropped from GROUP BY queries, so order explicitly.
         queryset = super().get_queryset(request).annotate(qualification_count=Count("supports"))
         return queryset.order_by("name")
@@ -130,3 +143,22 @@ class EmployerAdmin(admin.ModelAdmin):
     @admin.display(description="Qualifications supported", ordering="qualification_count")
     def qualification_count(self, employer):
         return employer.qualification_count
+
+
+@admin.register(ProgressionRole)
+class ProgressionRoleAdmin(admin.ModelAdmin):
+    """Every job role across the catalogue, to keep titles consistent between qualifications."""
+
+    list_display = ["title", "qualification", "order"]
+    list_filter = ["qualification__level"]
+    list_select_related = ["qualification"]
+    search_fields = ["title", "description", "qualification__title"]
+    autocomplete_fields = ["qualification"]
+
+
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    list_display = ["description", "qualification", "order"]
+    list_select_related = ["qualification"]
+    search_fields = ["description", "qualification__title"]
+    autocomplete_fields = ["qualification"]

@@ -126,7 +126,13 @@ def test_employers_are_picked_with_autocomplete(admin_client, organisation):
 
 
 def test_every_model_is_registered_with_the_admin(admin_client, db):
-    for model in ["qualification", "awardingorganisation", "employer"]:
+    for model in [
+        "qualification",
+        "awardingorganisation",
+        "employer",
+        "progressionrole",
+        "audience",
+    ]:
         response = admin_client.get(reverse(f"admin:qualifications_{model}_changelist"))
         assert response.status_code == 200
 
