@@ -1,7 +1,9 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.text import Truncator
 
+from . import search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
 
@@ -127,6 +129,11 @@ class Qualification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the catalogue search matches, kept in step on every save (see search.py).
+    search_heading = models.TextField(editable=False, blank=True, default="")
+    search_keywords = models.TextField(editable=False, blank=True, default="")
+    search_body = models.TextField(editable=False, blank=True, default="")
+
     objects = QualificationQuerySet.as_manager()
 
     class Meta:
@@ -135,6 +142,17 @@ class Qualification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        saved = None
+        if self.pk is not None:
+            # This qualification's own fields come from self, which may hold unsaved edits; its
+            # audiences, roles and employers from the database.
+            saved = Qualification.objects.for_detail_page().filter(pk=self.pk).first()
+        self.set_search_document(rows_from=saved)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *search.FIELDS}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("qualifications:detail", kwargs={"slug": self.slug})
@@ -149,6 +167,28 @@ class Qualification(models.Model):
     @property
     def factsheet_filename(self):
         return f"{self.slug}-factsheet.pdf"
+
+    @property
+    def summary(self):
+        """The first thirty words of the overview: the catalogue entry and the meta description."""
+        return Truncator(self.overview).words(30, truncate=" …")
+
+    def set_search_document(self, rows_from=None):
+        """Fill the search fields from this qualification and the rows of `rows_from`.
+
+        `rows_from` is this qualification as fetched by `for_detail_page()`; None means it has
+        no rows yet.
+        """
+        if rows_from is None:
+            audiences, roles, employer_names = [], [], []
+        else:
+            audiences = rows_from.audiences.all()
+            roles = rows_from.progression_roles.all()
+            employer_names = [
+                support.employer.name for support in rows_from.employer_supports.all()
+            ]
+        for field, text in search.build_document(self, audiences, roles, employer_names).items():
+            setattr(self, field, text)
 
 
 class Audience(models.Model):

@@ -1,7 +1,22 @@
-from django.db import models
+from dataclasses import dataclass
+
+from django.db import connections, models
 from django.db.models import Prefetch
 
-from .choices import Status
+from . import search
+from .choices import Level, Status
+
+# Synthetic qualifications, made for benchmarks by `generate_synthetic_qualifications`.
+SYNTHETIC_SLUG_PREFIX = "synthetic-"
+
+
+@dataclass(frozen=True)
+class CatalogueFacets:
+    """The values the catalogue's filters offer: only those some published qualification has."""
+
+    levels: list  # of (level, label)
+    subject_areas: list  # of names
+    awarding_organisations: list  # of (pk, name)
 
 
 class QualificationQuerySet(models.QuerySet):
@@ -12,8 +27,76 @@ class QualificationQuerySet(models.QuerySet):
         """Published qualifications, and drafts too for staff, who preview them."""
         return self if user.is_staff else self.published()
 
+    def synthetic(self):
+        return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)
+
     def for_catalogue(self):
-        return self.select_related("awarding_organisation").order_by("title")
+        """What a catalogue entry shows, in the same query, ordered by title."""
+        return (
+            self.select_related("awarding_organisation")
+            .only(
+                "title",
+                "slug",
+                "level",
+                "qualification_number",
+                "overview",
+                "awarding_organisation__name",
+            )
+            .order_by("title", "pk")
+        )
+
+    def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
+        """Those matching every filter given; None (or "") leaves a filter out."""
+        filters = {
+            "level": level,
+            "subject_area": subject_area or None,
+            "awarding_organisation_id": awarding_organisation,
+        }
+        return self.filter(
+            **{field: value for field, value in filters.items() if value is not None}
+        )
+
+    def search(self, query):
+        """Those matching every word of `query`, best match first, annotated with `rank`.
+
+        A blank query changes nothing; a query with no word to search for (only punctuation, or
+        only words like "the") matches nothing. See search.py for what matches and how it ranks.
+        """
+        if not query or not query.strip():
+            return self
+        terms = search.terms(query)
+        if not terms:
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            vector, tsquery = search.search_vector(), search.search_query(terms)
+            matches = self.alias(search_vector=vector).filter(search_vector=tsquery)
+            ranked = matches.annotate(rank=search.search_rank(vector, tsquery))
+        else:
+            ranked = self.filter(search.like_condition(terms)).annotate(
+                rank=search.like_rank(terms)
+            )
+        return ranked.order_by("-rank", "title", "pk")
+
+    def catalogue_facets(self):
+        """The levels, subject areas and awarding organisations of these, in one query."""
+        rows = (
+            self.order_by()
+            .values_list(
+                "level", "subject_area", "awarding_organisation_id", "awarding_organisation__name"
+            )
+            .distinct()
+        )
+        levels, subject_areas, organisations = set(), set(), set()
+        for level, subject_area, organisation_id, organisation_name in rows:
+            levels.add(level)
+            if subject_area:
+                subject_areas.add(subject_area)
+            organisations.add((organisation_id, organisation_name))
+        return CatalogueFacets(
+            levels=[(level, Level(level).label) for level in sorted(levels)],
+            subject_areas=sorted(subject_areas, key=str.casefold),
+            awarding_organisations=sorted(organisations, key=lambda pair: pair[1].casefold()),
+        )
 
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
@@ -27,3 +110,10 @@ class QualificationQuerySet(models.QuerySet):
                 queryset=EmployerSupport.objects.select_related("employer"),
             ),
         )
+
+    def refresh_search_documents(self):
+        """Recompute the stored search text of these qualifications; returns how many."""
+        qualifications = list(self.for_detail_page())
+        for qualification in qualifications:
+            qualification.set_search_document(rows_from=qualification)
+        return self.model.objects.bulk_update(qualifications, search.FIELDS, batch_size=500)

@@ -1,0 +1,186 @@
+"""What the catalogue search matches, and how a learner's words become a query.
+
+Each qualification stores its searchable text in three fields, one per weight, written whenever the
+qualification or one of its rows is saved (see `Qualification.save` and `signals.py`):
+
+- heading (weight A): the title, the qualification number and the level;
+- keywords (weight B): progression role titles, the subject area, the awarding organisation;
+- body (weight C): what it covers, who it suits, role descriptions, employers, the other text.
+
+The text is stored normalised: lower case, words only, one space between words and one at each end.
+PostgreSQL reads it with its full-text search (a weighted `tsvector`, GIN-indexed, ranked by
+`ts_rank`); SQLite, the laptop database, matches the start of words with `LIKE` and ranks with the
+same weights. Both apply the same rules: every word a learner types must match somewhere, a word
+matches words that start with it (`mediat` finds "mediation"; numbers match whole: `4` never finds
+"4433"), and where it matched decides the rank, so a title match comes before a passing mention.
+"""
+
+import operator
+import re
+import unicodedata
+from functools import reduce
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import Case, FloatField, Q, Value, When
+
+CONFIG = "english"
+# Field, PostgreSQL weight, and that weight's score in ts_rank's defaults (A 1.0, B 0.4, C 0.2).
+WEIGHTS = (
+    ("search_heading", "A", 1.0),
+    ("search_keywords", "B", 0.4),
+    ("search_body", "C", 0.2),
+)
+FIELDS = tuple(field for field, _, _ in WEIGHTS)
+# A search uses at most this many distinct words; the rest of a pasted paragraph is ignored.
+MAX_TERMS = 10
+
+# PostgreSQL's English stop words (tsearch_data/english.stop). Both databases drop them from a
+# query, so "level 4 in mediation" behaves alike on each.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that
+    these those am is are was were be been being have has had having do does did doing a an the and
+    but if or because as until while of at by for with about against between into through during
+    before after above below to from up down in out on off over under again further then once here
+    there when where why how all any both each few more most other some such no nor not only own
+    same so than too very s t can will just don should now
+    """.split()  # noqa: SIM905 (as english.stop lists them, easier to compare than a list literal)
+)
+
+# Letters and digits; anything else (spaces, punctuation, "/" in 601/4433/6) separates words.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text):
+    """The words of `text`, case-folded."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def _normalised(*texts):
+    return " " + " ".join(word for text in texts for word in words(text)) + " "
+
+
+def build_document(qualification, audiences, roles, employer_names):
+    """The three stored search fields of `qualification`, as a dict of field name to text.
+
+    `audiences` and `roles` are its Audience and ProgressionRole rows (or anything with the same
+    attributes), `employer_names` the names of the employers who support it.
+    """
+    roles = list(roles)
+    number = qualification.qualification_number or ""
+    return {
+        # The number also as one run of digits: "60144336" is how some people type it.
+        "search_heading": _normalised(
+            qualification.title,
+            number,
+            number.replace("/", ""),
+            qualification.get_level_display(),
+        ),
+        "search_keywords": _normalised(
+            *(role.title for role in roles),
+            qualification.subject_area,
+            qualification.awarding_organisation.name
+            if qualification.awarding_organisation_id
+            else "",
+        ),
+        "search_body": _normalised(
+            qualification.overview,
+            qualification.entry_requirement,
+            *(audience.description for audience in audiences),
+            *(role.description for role in roles),
+            *employer_names,
+            qualification.complementary_subjects,
+            qualification.further_study,
+            qualification.employer_statement,
+            qualification.delivery_restricted_to,
+        ),
+    }
+
+
+def terms(query):
+    """The distinct words of a learner's query that a search matches, in order."""
+    distinct = dict.fromkeys(word for word in words(query) if word not in STOP_WORDS)
+    return list(distinct)[:MAX_TERMS]
+
+
+# POSTGRESQL
+
+
+def search_vector():
+    """The weighted tsvector the search matches; the GIN index in migration 0002 is built on it."""
+    return reduce(
+        operator.add,
+        (SearchVector(field, weight=weight, config=CONFIG) for field, weight, _ in WEIGHTS),
+    )
+
+
+def search_query(search_terms):
+    """A tsquery needing every term: words as prefixes of a word, numbers whole."""
+    # Terms are letters and digits only, so none can carry tsquery syntax.
+    tsquery = " & ".join(term if term.isdigit() else f"{term}:*" for term in search_terms)
+    return SearchQuery(tsquery, search_type="raw", config=CONFIG)
+
+
+def search_rank(vector, query):
+    """ts_rank with its default weights, which WEIGHTS repeats for SQLite."""
+    return SearchRank(vector, query)
+
+
+# SQLITE
+
+# Endings removed from a query word so that it also finds its other forms: "mediator" finds
+# "mediation", "families" finds "family". The stem is always a prefix of the word typed, so a
+# word always finds itself. PostgreSQL's Snowball stemmer does this properly; this is enough for
+# a laptop.
+_ENDINGS = ("ments", "ment", "ings", "ing", "ions", "ion", "ies", "ors", "or", "ers", "er", "es")
+_ENDINGS += ("ed", "s")
+_SHORTEST_STEM = 4
+
+
+def _stem(word):
+    if len(word) <= _SHORTEST_STEM or word.isdigit():
+        return word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _SHORTEST_STEM:
+            word = word[: -len(ending)]
+            break
+    if word[-1] in "ey" and len(word) > _SHORTEST_STEM:
+        word = word[:-1]
+    if len(word) > _SHORTEST_STEM and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]  # "counsell" (from "counselling") finds "counsellor" and "counsel"
+    return word
+
+
+def _pattern(term):
+    # The stored text has a space before every word and after the last one.
+    return f" {term} " if term.isdigit() else f" {_stem(term)}"
+
+
+def like_condition(search_terms):
+    """A Q needing every term to start a word in one of the search fields."""
+    return reduce(
+        operator.and_,
+        (
+            reduce(operator.or_, (Q(**{f"{field}__contains": _pattern(term)}) for field in FIELDS))
+            for term in search_terms
+        ),
+    )
+
+
+def like_rank(search_terms):
+    """Each term scores the weight of the best field it is in; the rank is their sum."""
+    return reduce(
+        operator.add,
+        (
+            Case(
+                *(
+                    When(**{f"{field}__contains": _pattern(term)}, then=Value(score))
+                    for field, _, score in WEIGHTS
+                ),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            for term in search_terms
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Keep each qualification's stored search text in step with the rows it is built from.
+
+`Qualification.save()` writes its own; these receivers rewrite it when an audience, progression
+role or employer support is added, changed, moved to another qualification or deleted, when an
+employer or awarding organisation is renamed, and when a fixture is loaded (`loaddata` saves raw,
+without calling `save()`). Bulk writes (`update()`, `bulk_create()`) send no signals: whoever makes
+them calls `refresh_search_documents()` (the synthetic data command builds the text itself).
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from .models import (
+    Audience,
+    AwardingOrganisation,
+    Employer,
+    EmployerSupport,
+    ProgressionRole,
+    Qualification,
+)
+
+ROW_MODELS = (Audience, ProgressionRole, EmployerSupport)
+
+
+def _refresh(**filters):
+    Qualification.objects.filter(**filters).refresh_search_documents()
+
+
+@receiver(post_save, sender=Qualification)
+def refresh_loaded_qualification(sender, instance, raw, **kwargs):
+    if raw:
+        _refresh(pk=instance.pk)
+
+
+def remember_previous_qualification(sender, instance, raw, **kwargs):
+    """A row moved to another qualification leaves the first one's text to rewrite too."""
+    instance._previous_qualification_id = (
+        None
+        if raw or instance.pk is None
+        else sender.objects.filter(pk=instance.pk)
+        .values_list("qualification_id", flat=True)
+        .first()
+    )
+
+
+def refresh_after_row_saved(sender, instance, **kwargs):
+    previous = getattr(instance, "_previous_qualification_id", None)
+    _refresh(pk__in={instance.qualification_id, previous} - {None})
+
+
+def refresh_after_row_deleted(sender, instance, origin=None, **kwargs):
+    # When the qualification itself is being deleted, its rows go first: nothing to rewrite.
+    if getattr(origin, "model", type(origin)) is Qualification:
+        return
+    _refresh(pk=instance.qualification_id)
+
+
+for row_model in ROW_MODELS:
+    pre_save.connect(remember_previous_qualification, sender=row_model)
+    post_save.connect(refresh_after_row_saved, sender=row_model)
+    post_delete.connect(refresh_after_row_deleted, sender=row_model)
+
+
+@receiver(post_save, sender=Employer)
+def refresh_after_employer_renamed(sender, instance, created, **kwargs):
+    if not created:
+        _refresh(employer_supports__employer=instance)
+
+
+@receiver(post_save, sender=AwardingOrganisation)
+def refresh_after_organisation_renamed(sender, instance, created, **kwargs):
+    if not created:
+        _refresh(awarding_organisation=instance)

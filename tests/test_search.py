@@ -1,0 +1,243 @@
+"""What the catalogue search finds and in what order. The suite runs on SQLite and on PostgreSQL
+(CI runs both), so every case here holds on each."""
+
+import pytest
+from django.db import connection
+
+from qualifications.choices import Level, Status
+from qualifications.models import Qualification
+
+from .factories import (
+    AudienceFactory,
+    EmployerFactory,
+    EmployerSupportFactory,
+    ProgressionRoleFactory,
+    QualificationFactory,
+)
+
+
+def titles(query):
+    return list(Qualification.objects.published().search(query).values_list("title", flat=True))
+
+
+@pytest.fixture
+def catalogue(seed):
+    """The seed among other qualifications that share none of its words."""
+    QualificationFactory(
+        title="Bookkeeping Level 3 Certificate",
+        level=Level.LEVEL_3,
+        overview="Covers double-entry accounts and the trial balance.",
+    )
+    QualificationFactory(
+        title="Plumbing Level 2 Diploma",
+        level=Level.LEVEL_2,
+        overview="Covers pipework, heating systems and the water regulations.",
+    )
+    return seed
+
+
+SEED = "Interpersonal Mediation Level 4 Qualification"
+
+
+@pytest.mark.parametrize(
+    ("query", "what"),
+    [
+        ("interpersonal mediation", "words from the title"),
+        ("601/4433/6", "the qualification number"),
+        ("60144336", "the qualification number as one run of digits"),
+        ("proficient practitioner", "what it covers"),
+        ("transfer from another career", "an audience it suits"),
+        ("family mediator", "a progression role's title"),
+        ("PALS officer", "another progression role's title"),
+        ("Derbyshire Constabulary", "a supporting employer"),
+        ("literacy", "its entry requirement"),
+        ("UK Mediation Ltd", "who it is restricted to"),
+    ],
+)
+def test_search_finds_a_qualification_by(catalogue, query, what):
+    assert titles(query) == [SEED], what
+
+
+def test_level_words_find_the_qualifications_at_that_level(catalogue):
+    other_level_4 = QualificationFactory(title="Bookkeeping Level 4 Diploma", level=Level.LEVEL_4)
+
+    found = titles("level 4")
+
+    assert sorted(found) == sorted([SEED, other_level_4.title])
+
+
+def test_entry_level_is_found_by_its_name(db):
+    entry = QualificationFactory(title="Reading Skills", level=Level.ENTRY)
+    QualificationFactory(title="Writing Skills", level=Level.LEVEL_1)
+
+    assert titles("entry level") == [entry.title]
+
+
+def test_every_word_must_match_somewhere(catalogue):
+    assert titles("family plumber") == []
+    assert titles("mediation plumbing") == []
+
+
+def test_words_match_in_any_field_together(catalogue):
+    # "family" is in a role title, "constabulary" in an employer, "interpersonal" in the title.
+    assert titles("interpersonal family constabulary") == [SEED]
+
+
+def test_case_punctuation_and_common_words_do_not_matter(catalogue):
+    assert titles("  FAMILY, the Mediator!  ") == [SEED]
+    assert titles("mediation and the level of 4") == [SEED]
+
+
+def test_other_forms_of_a_word_are_found(catalogue):
+    assert titles("mediators") == [SEED]
+    assert titles("mediate") == [SEED]
+    assert titles("families") == [SEED]
+    assert titles("counselling") == [SEED]  # the seed says "counselling"
+
+
+def test_a_number_matches_whole_numbers_only(catalogue):
+    assert titles("4433") == [SEED]
+    assert titles("443") == []
+    assert titles("601/4433/7") == []
+
+
+def test_a_title_match_ranks_before_a_passing_mention(db):
+    mention = QualificationFactory(
+        title="Community Leadership Award",
+        overview="Touches on mediation among many other community skills.",
+    )
+    titled = QualificationFactory(title="Workplace Mediation Certificate")
+    role = QualificationFactory(title="Conflict Coaching Certificate")
+    ProgressionRoleFactory(qualification=role, title="Mediation officer")
+
+    assert titles("mediation") == [titled.title, role.title, mention.title]
+
+
+def test_the_closer_match_wins_when_several_words_are_searched(db):
+    both_in_title = QualificationFactory(title="Family Mediation Diploma")
+    one_in_title = QualificationFactory(
+        title="Family Support Diploma", overview="Includes a short unit on mediation."
+    )
+
+    assert titles("family mediation") == [both_in_title.title, one_in_title.title]
+
+
+def test_equal_matches_are_in_title_order(db):
+    for title in ["Mediation C", "Mediation A", "Mediation B"]:
+        QualificationFactory(title=title)
+
+    assert titles("mediation") == ["Mediation A", "Mediation B", "Mediation C"]
+
+
+def test_drafts_are_never_found(db):
+    QualificationFactory(title="Secret Mediation Draft", status=Status.DRAFT)
+
+    assert titles("mediation") == []
+
+
+@pytest.mark.parametrize("query", ["the", "!!!", "&|!():*'", "of and to", "\u200b"])
+def test_a_query_with_no_word_to_search_for_finds_nothing(catalogue, query):
+    assert titles(query) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "mediat:* | plumb:*",
+        "'; DROP TABLE qualifications_qualification; --",
+        "100% mediation_",
+        "(family) & !plumbing <-> mediator",
+        'family "mediator"',
+        "médiation famille",
+        "family 🙂 mediator",
+    ],
+)
+def test_search_syntax_and_odd_characters_are_only_words(catalogue, query):
+    found = titles(query)  # no database error
+
+    assert found in ([], [SEED])
+    assert Qualification.objects.count() == 3
+
+
+def test_a_blank_query_changes_nothing(catalogue):
+    assert Qualification.objects.published().search("   ").count() == 3
+
+
+def test_a_renamed_role_is_found_by_its_new_title_only(db):
+    qualification = QualificationFactory(title="Conflict Certificate")
+    role = ProgressionRoleFactory(qualification=qualification, title="Family mediator")
+
+    role.title = "Workplace adviser"
+    role.save()
+
+    assert titles("family mediator") == []
+    assert titles("workplace adviser") == [qualification.title]
+
+
+def test_a_deleted_audience_is_no_longer_found(db):
+    qualification = QualificationFactory()
+    audience = AudienceFactory(qualification=qualification, description="wish to retrain")
+    assert titles("retrain") == [qualification.title]
+
+    audience.delete()
+
+    assert titles("retrain") == []
+
+
+def test_a_role_moved_to_another_qualification_is_found_there_only(db):
+    first = QualificationFactory(title="First Certificate")
+    second = QualificationFactory(title="Second Certificate")
+    role = ProgressionRoleFactory(qualification=first, title="Harbour pilot")
+
+    role.qualification = second
+    role.save()
+
+    assert titles("harbour pilot") == [second.title]
+
+
+def test_a_renamed_employer_is_found_by_its_new_name(db):
+    qualification = QualificationFactory()
+    employer = EmployerFactory(name="Moat")
+    EmployerSupportFactory(qualification=qualification, employer=employer)
+
+    employer.name = "Derwent Living Ltd"
+    employer.save()
+
+    assert titles("moat") == []
+    assert titles("derwent") == [qualification.title]
+
+
+def test_a_renamed_awarding_organisation_is_found_by_its_new_name(db):
+    qualification = QualificationFactory()
+    organisation = qualification.awarding_organisation
+
+    organisation.name = "Harbourside Awards"
+    organisation.save()
+
+    assert titles("harbourside") == [qualification.title]
+
+
+def test_an_edited_title_is_found_at_once(db):
+    qualification = QualificationFactory(title="Old Name Certificate")
+    qualification.title = "Lighthouse Keeping Certificate"
+    qualification.save(update_fields=["title"])
+
+    assert titles("lighthouse") == [qualification.title]
+    assert titles("old name") == []
+
+
+def test_the_seed_fixture_is_searchable_as_loaded(seed):
+    # loaddata saves raw, without Qualification.save(): the signals fill the search text.
+    assert "family mediator" in seed.search_keywords
+    assert "derbyshire constabulary" in seed.search_body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
+def test_postgresql_search_uses_the_gin_index(catalogue):
+    # So few rows would be read whole; forbid that to see whether the index can be used at all.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+
+    plan = Qualification.objects.search("family mediator").explain()
+
+    assert "qualification_search_idx" in plan
