@@ -1,11 +1,16 @@
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
+from . import structured_data
+from .forms import CatalogueSearchForm
 from .models import Qualification
 
 
@@ -14,8 +19,43 @@ class QualificationListView(ListView):
     context_object_name = "qualifications"
     paginate_by = 20
 
+    def get(self, request, *args, **kwargs):
+        facets = Qualification.objects.published().catalogue_facets()
+        self.search = CatalogueSearchForm(request.GET, facets=facets)
+        if not self.search.is_understood():
+            # The site's 400 page, without the traceback Django would log for raising BadRequest:
+            # a mangled query string is the visitor's mistake, not the site's.
+            return bad_request(request, BadRequest("The catalogue search could not be understood."))
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return Qualification.objects.published().for_catalogue()
+        criteria = self.search.criteria
+        return (
+            Qualification.objects.published()
+            .filter_by(
+                level=criteria.level,
+                subject_area=criteria.subject,
+                awarding_organisation=criteria.organisation,
+            )
+            .for_catalogue()
+            .search(criteria.q)
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end shows the last one, rather than a 404 for a link gone stale.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.search.criteria.page)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"].number
+        return context | {
+            "search": self.search,
+            "result_link_query": self.search.link_query(page=page),
+            # Without unknown parameters, empty filters or page=1: one address per state.
+            "canonical_url": self.request.build_absolute_uri(self.search.url(page=page)),
+        }
 
 
 class QualificationDetailView(DetailView):
@@ -24,6 +64,33 @@ class QualificationDetailView(DetailView):
 
     def get_queryset(self):
         return Qualification.objects.visible_to(self.request.user).for_detail_page()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        came_from = self.came_from()
+        return context | {
+            "structured_data": structured_data.credential(self.object, url),
+            "came_from": came_from,
+            "came_from_url": came_from.url(page=came_from.criteria.page) if came_from else None,
+        }
+
+    def came_from(self):
+        """The catalogue search the visitor followed a link from, re-validated, or None.
+
+        Catalogue links carry it as `?from=<the search's query string>`. It goes through the
+        catalogue's own form and only ever becomes a link to the catalogue, never an address of
+        its own; the page's canonical link leaves it out.
+        """
+        query_string = self.request.GET.get("from", "")
+        if not query_string:
+            return None
+        search = CatalogueSearchForm.from_query_string(
+            query_string, facets=Qualification.objects.published().catalogue_facets()
+        )
+        if not search.is_understood() or not search.clean_query(page=search.criteria.page):
+            return None
+        return search
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
@@ -61,3 +128,15 @@ def healthz_view(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def robots_txt_view(request):
+    """Everything may be crawled; the sitemap lists every qualification."""
+    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    response = HttpResponse(
+        f"User-agent: *\nDisallow:\n\nSitemap: {sitemap_url}\n",
+        content_type="text/plain; charset=utf-8",
+    )
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from qualifications.views import healthz_view
+from qualifications.sitemaps import SITEMAPS
+from qualifications.views import healthz_view, robots_txt_view
 
 admin.site.site_header = "qualsite administration"
 admin.site.site_title = "qualsite admin"
 
 urlpatterns = [
     path("", include("qualifications.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt_view, name="robots-txt"),
     path("healthz", healthz_view, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

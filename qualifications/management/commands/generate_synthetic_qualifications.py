@@ -1,0 +1,175 @@
+import random
+
+from django.core.management import BaseCommand, CommandError
+from django.db import transaction
+
+from qualifications import search
+from qualifications.choices import Level, Status
+from qualifications.models import (
+    Audience,
+    AwardingOrganisation,
+    Employer,
+    EmployerSupport,
+    ProgressionRole,
+    Qualification,
+)
+from qualifications.querysets import SYNTHETIC_SLUG_PREFIX
+
+ORGANISATION = "Synthetic Awarding Organisation"
+TITLE_PREFIX = "[Synthetic]"
+EMPLOYER_PREFIX = "[Synthetic] Employer"
+EMPLOYERS = 20
+# Qualification numbers 900/0000/0 upwards: no awarding organisation has been given them.
+NUMBER_BASE = 900
+
+# (topic, subject area, job roles it leads to)
+TOPICS = [
+    ("Business Management", "Business, Administration and Law", ["Office manager", "Team leader"]),
+    (
+        "Conflict Resolution",
+        "Health, Public Services and Care",
+        ["Community mediator", "Caseworker"],
+    ),
+    ("Health and Social Care", "Health, Public Services and Care", ["Care worker", "Care manager"]),
+    ("Early Years Education", "Education and Training", ["Nursery practitioner", "Room leader"]),
+    ("Teaching Assistance", "Education and Training", ["Teaching assistant", "Learning mentor"]),
+    ("Digital Marketing", "Information and Communication Technology", ["Marketing executive"]),
+    ("Cyber Security", "Information and Communication Technology", ["Security analyst"]),
+    ("Hospitality Supervision", "Retail and Commercial Enterprise", ["Restaurant supervisor"]),
+    ("Customer Service", "Retail and Commercial Enterprise", ["Customer adviser", "Team leader"]),
+    (
+        "Construction Site Safety",
+        "Construction, Planning and the Built Environment",
+        ["Site manager"],
+    ),
+    (
+        "Electrical Installation",
+        "Construction, Planning and the Built Environment",
+        ["Electrician"],
+    ),
+    ("Accounting", "Business, Administration and Law", ["Accounts assistant", "Bookkeeper"]),
+    ("Counselling Skills", "Health, Public Services and Care", ["Counsellor", "Support worker"]),
+    ("Youth Work", "Health, Public Services and Care", ["Youth worker"]),
+    ("Sport Coaching", "Leisure, Travel and Tourism", ["Sports coach", "Fitness instructor"]),
+    ("Travel and Tourism", "Leisure, Travel and Tourism", ["Travel consultant"]),
+    ("Animal Care", "Agriculture, Horticulture and Animal Care", ["Animal care assistant"]),
+    ("Horticulture", "Agriculture, Horticulture and Animal Care", ["Gardener", "Grounds person"]),
+    ("Logistics Operations", "Business, Administration and Law", ["Warehouse supervisor"]),
+    ("Leadership and Management", "Business, Administration and Law", ["Operations manager"]),
+]
+KINDS = ["Award in", "Certificate in", "Diploma in", "Extended Certificate in"]
+AUDIENCES = [
+    "already work in the sector and wish to gain recognition for your skills",
+    "wish to transfer from another career",
+    "want to progress to a supervisory role",
+    "are returning to work after a break",
+    "have recently left school or college",
+]
+
+
+class Command(BaseCommand):
+    help = (
+        f"Creates synthetic qualifications for benchmarks: published, titled “{TITLE_PREFIX} …”, "
+        f"with slugs starting “{SYNTHETIC_SLUG_PREFIX}”, awarded by “{ORGANISATION}”, each with "
+        "audiences, job roles and employers. --delete removes every one of them again. They are "
+        "made in the database only, never in fixtures/."
+    )
+
+    def add_arguments(self, parser):
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--count", type=int, help="how many to add to those already there")
+        group.add_argument("--delete", action="store_true", help="delete every synthetic one")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+
+    def handle(self, *args, count=None, delete=False, seed=1, **options):
+        if delete:
+            deleted = self.delete()
+            self.stdout.write(f"Deleted {deleted} synthetic qualifications.")
+            return
+        if count < 1:
+            raise CommandError("--count must be at least 1.")
+        created = self.create(count, random.Random(seed))
+        total = Qualification.objects.synthetic().count()
+        self.stdout.write(f"Created {created} synthetic qualifications ({total} in all).")
+
+    @transaction.atomic
+    def delete(self):
+        synthetic = Qualification.objects.synthetic()
+        count = synthetic.count()
+        synthetic.delete()  # with their audiences, roles and employer supports
+        Employer.objects.filter(name__startswith=EMPLOYER_PREFIX, supports__isnull=True).delete()
+        AwardingOrganisation.objects.filter(name=ORGANISATION, qualifications__isnull=True).delete()
+        return count
+
+    @transaction.atomic
+    def create(self, count, rng):
+        organisation, _ = AwardingOrganisation.objects.get_or_create(name=ORGANISATION)
+        employers = [
+            Employer.objects.get_or_create(name=f"{EMPLOYER_PREFIX} {n:02d}")[0]
+            for n in range(1, EMPLOYERS + 1)
+        ]
+        start = Qualification.objects.synthetic().count() + 1
+        taken = set(Qualification.objects.values_list("qualification_number", flat=True))
+        qualifications, rows = [], []
+        for n in range(start, start + count):
+            topic, subject_area, role_titles = rng.choice(TOPICS)
+            level = Level(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]))
+            kind = rng.choice(KINDS)
+            number = self.number(n, taken)
+            qualification = Qualification(
+                title=f"{TITLE_PREFIX} {level.label} {kind} {topic} {n:05d}",
+                slug=f"{SYNTHETIC_SLUG_PREFIX}{n:05d}",
+                status=Status.PUBLISHED,
+                awarding_organisation=organisation,
+                qualification_number=number,
+                level=level,
+                overview=(
+                    f"This synthetic qualification, made for testing, covers {topic.lower()} at "
+                    f"{level.label.lower()}: the principles, the law and good practice, and the "
+                    "skills to apply them at work."
+                ),
+                subject_area=subject_area,
+                further_study=f"Learners may progress to further study in {topic.lower()}.",
+                guided_learning_hours=rng.choice([None, 30, 60, 120, 240]),
+            )
+            audiences = [
+                Audience(qualification=qualification, description=text, order=order)
+                for order, text in enumerate(rng.sample(AUDIENCES, 2), start=1)
+            ]
+            roles = [
+                ProgressionRole(
+                    qualification=qualification,
+                    title=title,
+                    description=f"Works as a {title.lower()}.",
+                    order=order,
+                )
+                for order, title in enumerate(role_titles, start=1)
+            ]
+            supports = [
+                EmployerSupport(qualification=qualification, employer=employer, order=order)
+                for order, employer in enumerate(rng.sample(employers, 2), start=1)
+            ]
+            # bulk_create sends no signals: build the search text here.
+            document = search.build_document(
+                qualification, audiences, roles, [s.employer.name for s in supports]
+            )
+            for field, text in document.items():
+                setattr(qualification, field, text)
+            qualifications.append(qualification)
+            rows.append((audiences, roles, supports))
+
+        Qualification.objects.bulk_create(qualifications, batch_size=500)
+        # The qualifications have their primary keys now, which bulk_create gives their rows.
+        for model, index in ((Audience, 0), (ProgressionRole, 1), (EmployerSupport, 2)):
+            model.objects.bulk_create([obj for row in rows for obj in row[index]], batch_size=1000)
+        return len(qualifications)
+
+    @staticmethod
+    def number(n, taken):
+        """A free qualification number from 900/0000/0 upwards, as unlike any real one as can be."""
+        while True:
+            number = f"{NUMBER_BASE + n // 100_000:03d}/{n // 10 % 10_000:04d}/{n % 10}"
+            if number not in taken:
+                taken.add(number)
+                return number
+            n += 1_000_000

@@ -1,0 +1,31 @@
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from .models import Qualification
+
+
+class CatalogueSitemap(Sitemap):
+    """The catalogue's first page, last modified when a published qualification last was."""
+
+    def items(self):
+        return ["qualifications:list"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        return Qualification.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+
+class QualificationSitemap(Sitemap):
+    """Every published qualification's page."""
+
+    def items(self):
+        return Qualification.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, qualification):
+        return qualification.updated_at
+
+
+SITEMAPS = {"catalogue": CatalogueSitemap, "qualifications": QualificationSitemap}

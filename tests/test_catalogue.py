@@ -1,0 +1,445 @@
+"""The catalogue at /: listing, search, filters, paging, bad input, breadcrumbs, scale."""
+
+from io import StringIO
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+
+from qualifications.choices import Level, Status
+from qualifications.models import AwardingOrganisation, Employer, Qualification
+
+from .conftest import SEED_SLUG
+from .factories import AwardingOrganisationFactory, QualificationFactory
+from .html import select, select_one
+
+# The filters' values, the number of results, the page of results.
+CATALOGUE_QUERIES = 3
+# The detail page's own queries, and the filters' values to re-check the search it came from.
+DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 1
+PAGE_SIZE = 20
+
+
+def result_titles(response):
+    return [element.text for element in select(response.text, "h2", "catalogue__title")]
+
+
+def result_count(response):
+    return select_one(response.text, "p", "result-count").text
+
+
+def options(response, name):
+    """(value, text, selected) for each option of the select called `name`."""
+    return [
+        (option.attrs["value"], option.text, "selected" in option.attrs)
+        for option in select(response.text, "option")
+        if any(parent.attrs.get("name") == name for parent in option.parents)
+    ]
+
+
+def links_inside(response, container):
+    return [e for e in select(response.text, "a") if container in e.parents]
+
+
+# LISTING
+
+
+def test_each_entry_shows_title_level_number_organisation_and_summary(client, seed):
+    response = client.get("/")
+
+    item = select_one(response.text, "li", "catalogue__item")
+    assert item.text.startswith(seed.title)
+    link = select_one(response.text, "a", href=seed.get_absolute_url())
+    assert link.text == seed.title
+    meta = select_one(response.text, "p", "catalogue__meta").text
+    assert meta == "Level 4 · 601/4433/6 · AIM Qualifications"
+    summary = select_one(response.text, "p", "catalogue__summary").text
+    assert summary.startswith("This qualification has been designed to support you")
+    assert summary.endswith("…")
+    assert len(summary.split()) <= 31
+
+
+def test_without_a_search_qualifications_are_in_title_order(client, db):
+    for title in ["Carpentry", "Accounting", "Bricklaying"]:
+        QualificationFactory(title=title)
+
+    response = client.get("/")
+
+    assert result_titles(response) == ["Accounting", "Bricklaying", "Carpentry"]
+    assert result_count(response) == "3 qualifications"
+
+
+def test_drafts_are_not_listed_or_counted(client, db):
+    QualificationFactory(title="Published Carpentry")
+    QualificationFactory(title="Draft Carpentry", status=Status.DRAFT)
+
+    response = client.get("/", {"q": "carpentry"})
+
+    assert result_titles(response) == ["Published Carpentry"]
+    assert result_count(response).startswith("1 qualification matches")
+
+
+def test_the_catalogue_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries):
+    organisations = AwardingOrganisationFactory.create_batch(5)
+    for n in range(200):
+        QualificationFactory(
+            title=f"Mediation Skills {n:03d}",
+            awarding_organisation=organisations[n % 5],
+            level=[Level.LEVEL_2, Level.LEVEL_3, Level.LEVEL_4][n % 3],
+            subject_area=["Law", "Care"][n % 2],
+        )
+
+    for params in [{}, {"q": "mediation skills"}, {"q": "mediation", "level": 3, "page": 2}]:
+        with django_assert_num_queries(CATALOGUE_QUERIES):
+            response = client.get("/", params)
+        assert response.status_code == 200
+        assert len(result_titles(response)) == PAGE_SIZE
+
+
+# SEARCH ON THE PAGE
+
+
+def test_a_search_shows_its_results_best_first_with_a_count(client, db):
+    QualificationFactory(title="Community Leadership", overview="Includes mediation.")
+    QualificationFactory(title="Workplace Mediation")
+    QualificationFactory(title="Carpentry")
+
+    response = client.get("/", {"q": "mediation"})
+
+    assert result_titles(response) == ["Workplace Mediation", "Community Leadership"]
+    assert result_count(response) == "2 qualifications match “mediation”, best match first"
+    assert select_one(response.text, "input", id="q").attrs["value"] == "mediation"
+
+
+def test_the_page_title_says_what_was_searched(client, seed):
+    response = client.get("/", {"q": "family mediator"})
+
+    title = select_one(response.text, "title").text
+    assert title.startswith("Results for “family mediator” \N{EN DASH} Find a qualification")
+
+
+def test_the_search_form_is_a_plain_labelled_get_form(client, seed):
+    response = client.get("/")
+
+    form = select_one(response.text, "form", "search")
+    assert form.attrs["role"] == "search"
+    assert form.attrs["method"] == "get"
+    assert form.attrs["action"] == "/"
+    search_box = select_one(response.text, "input", id="q")
+    assert search_box.attrs["name"] == "q"
+    assert search_box.attrs["type"] == "search"
+    assert select_one(response.text, "label", for_="q").text == "Search qualifications"
+    assert select_one(response.text, "button", "button").attrs["type"] == "submit"
+
+
+def test_each_filter_is_a_labelled_select_inside_the_form(client, db):
+    QualificationFactory(level=Level.LEVEL_2, subject_area="Law")
+
+    response = client.get("/")
+
+    filters = select_one(response.text, "div", "filters")
+    assert any("search" in parent.classes for parent in filters.parents)
+    for name, label in [
+        ("level", "Level"),
+        ("subject", "Subject area"),
+        ("organisation", "Awarding organisation"),
+    ]:
+        assert select_one(response.text, "select", name=name, id=name)
+        assert select_one(response.text, "label", for_=name).text == label
+
+
+def test_a_filter_is_shown_only_when_it_has_values(client, db):
+    QualificationFactory(subject_area="")
+
+    response = client.get("/")
+
+    assert select(response.text, "select", name="level")
+    assert not select(response.text, "select", name="subject")
+
+
+def test_a_filter_offers_only_values_that_published_qualifications_have(client, db):
+    QualificationFactory(level=Level.LEVEL_2)
+    QualificationFactory(level=Level.LEVEL_5)
+    QualificationFactory(level=Level.LEVEL_7, status=Status.DRAFT)
+
+    response = client.get("/")
+
+    assert [text for _, text, _ in options(response, "level")] == [
+        "Any level",
+        "Level 2",
+        "Level 5",
+    ]
+
+
+def test_filters_narrow_the_results_and_combine(client, db):
+    law = AwardingOrganisationFactory(name="Law Awards")
+    QualificationFactory(title="Law 3", level=3, subject_area="Law", awarding_organisation=law)
+    QualificationFactory(title="Law 4", level=4, subject_area="Law", awarding_organisation=law)
+    QualificationFactory(title="Care 4", level=4, subject_area="Care")
+
+    assert result_titles(client.get("/", {"level": 4})) == ["Care 4", "Law 4"]
+    assert result_titles(client.get("/", {"subject": "Law"})) == ["Law 3", "Law 4"]
+    assert result_titles(client.get("/", {"organisation": law.pk})) == ["Law 3", "Law 4"]
+    assert result_titles(client.get("/", {"level": 4, "subject": "Law"})) == ["Law 4"]
+    assert result_titles(client.get("/", {"q": "law", "level": 3})) == ["Law 3"]
+    response = client.get("/", {"level": 4, "organisation": law.pk})
+    assert result_count(response) == "1 qualification matches Level 4, Law Awards"
+    assert ("4", "Level 4", True) in options(response, "level")
+    assert (str(law.pk), "Law Awards", True) in options(response, "organisation")
+
+
+def test_results_are_paged_and_the_pages_keep_the_search(client, db):
+    for n in range(45):
+        QualificationFactory(title=f"Mediation {n:02d}", level=Level.LEVEL_3)
+    QualificationFactory(title="Mediation at level 4", level=Level.LEVEL_4)
+
+    response = client.get("/", {"q": "mediation", "level": 3, "page": 2})
+
+    assert result_titles(response)[0] == "Mediation 20"
+    assert result_count(response).endswith("showing 21 to 40")
+    pagination = select_one(response.text, "nav", "pagination")
+    assert "Page 2 of 3" in pagination.text
+    for rel, page in [("prev", "1"), ("next", "3")]:
+        href = select_one(response.text, "a", rel=rel).attrs["href"]
+        assert parse_qs(urlsplit(href).query) == {
+            "q": ["mediation"],
+            "level": ["3"],
+            "page": [page],
+        }
+
+
+def test_no_results_says_so_and_offers_to_clear_the_search(client, seed):
+    response = client.get("/", {"q": "zzzz", "level": 4})
+
+    empty = select_one(response.text, "div", "empty-state")
+    assert "No qualifications match “zzzz” with Level 4." in empty.text
+    assert [link.attrs["href"] for link in links_inside(response, empty)] == ["/"]
+    assert result_count(response) == "0 qualifications match “zzzz” with Level 4"
+    assert not select(response.text, "ul", "catalogue")
+
+
+def test_an_empty_catalogue_says_nothing_is_published_yet(client, db):
+    response = client.get("/")
+
+    assert "No qualifications have been published yet." in response.text
+
+
+# BAD INPUT: never a 500
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"level": "99"},
+        {"level": "four"},
+        {"level": "7"},  # a real level, but no qualification has it
+        {"subject": "Astrology"},
+        {"organisation": "999999"},
+        {"organisation": "AIM"},
+    ],
+)
+def test_an_unknown_filter_is_left_out_and_said_so(client, seed, params):
+    response = client.get("/", params)
+
+    assert response.status_code == 200
+    assert result_titles(response) == [seed.title]
+    assert "We left out a filter" in select_one(response.text, "p", "notice").text
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "", "1e9999", "\u0661"])
+def test_a_page_that_is_not_a_page_number_shows_the_first_page(client, seed, page):
+    response = client.get("/", {"page": page})
+
+    assert response.status_code == 200
+    assert result_titles(response) == [seed.title]
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, db):
+    for n in range(25):
+        QualificationFactory(title=f"Carpentry {n:02d}")
+
+    response = client.get("/", {"page": "99999999999999999999"})
+
+    assert response.status_code == 200
+    assert result_titles(response) == [
+        "Carpentry 20",
+        "Carpentry 21",
+        "Carpentry 22",
+        "Carpentry 23",
+        "Carpentry 24",
+    ]
+
+
+@pytest.mark.parametrize("query", ["x" * 201, "mediation " * 30, "media\x00tion"])
+def test_a_search_too_long_or_with_a_nul_byte_gets_the_400_page(client, seed, query):
+    response = client.get("/", {"q": query})
+
+    assert response.status_code == 400
+    assert "Bad request" in select_one(response.text, "h1").text
+
+
+def test_a_search_as_long_as_the_box_allows_is_answered(client, seed):
+    response = client.get("/", {"q": ("family mediator " * 13)[:200]})
+
+    assert response.status_code == 200
+    assert result_titles(response) == [seed.title]
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "q=%FF%FE",  # not UTF-8
+        "q=%25%5F%5C",  # LIKE's wildcards and escape
+        "q=mediat%3A*%20%7C%20plumb%3A*",  # tsquery syntax
+        "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "q[]=mediation&level[]=4",
+        "q=&level=&subject=&organisation=&page=",
+        "utm_source=newsletter&fbclid=abc",
+        "=&&&=x",
+    ],
+)
+def test_strange_query_strings_are_answered(client, seed, query_string):
+    response = client.get(f"/?{query_string}")
+
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in response.text
+
+
+def test_repeated_parameters_count_once_the_last_winning(client, db):
+    QualificationFactory(title="Level 2 thing", level=Level.LEVEL_2)
+    QualificationFactory(title="Level 3 thing", level=Level.LEVEL_3)
+
+    response = client.get("/?level=2&level=3&q=thing&q=level")
+
+    assert response.status_code == 200
+    assert result_titles(response) == ["Level 3 thing"]
+
+
+# BREADCRUMBS
+
+
+def test_a_result_links_to_its_page_with_the_search_it_came_from(client, seed):
+    response = client.get("/", {"q": "family mediator", "level": 4, "utm_source": "x"})
+
+    link = next(e for e in select(response.text, "a") if e.text == seed.title)
+    url = urlsplit(link.attrs["href"])
+    assert url.path == seed.get_absolute_url()
+    assert parse_qs(url.query) == {"from": ["q=family+mediator&level=4"]}
+
+
+def test_the_qualification_page_leads_back_to_the_exact_search(client, seed):
+    catalogue = client.get("/", {"q": "family mediator", "level": 4})
+    link = next(e for e in select(catalogue.text, "a") if e.text == seed.title)
+
+    response = client.get(link.attrs["href"])
+
+    crumbs = select_one(response.text, "nav", "breadcrumbs")
+    assert crumbs.attrs["aria-label"] == "Breadcrumb"
+    items = [e for e in select(response.text, "li") if crumbs in e.parents]
+    assert [item.text for item in items] == [
+        "Qualifications",
+        "Results for “family mediator” with Level 4",
+        seed.title,
+    ]
+    assert items[-1].attrs["aria-current"] == "page"
+    back = next(e for e in select(response.text, "a") if e.text.startswith("Results for"))
+    assert back.attrs["href"] == "/?q=family+mediator&level=4"
+
+
+def test_without_a_search_the_breadcrumbs_lead_to_the_catalogue(client, seed):
+    response = client.get(seed.get_absolute_url())
+
+    crumbs = select_one(response.text, "nav", "breadcrumbs")
+    assert [link.attrs["href"] for link in links_inside(response, crumbs)] == ["/"]
+
+
+def test_a_later_page_of_results_is_kept_in_the_breadcrumbs(client, db):
+    for n in range(25):
+        QualificationFactory(title=f"Carpentry {n:02d}")
+    page_2 = client.get("/", {"page": 2})
+    link = next(e for e in select(page_2.text, "a") if e.text == "Carpentry 20")
+
+    response = client.get(link.attrs["href"])
+
+    back = next(e for e in select(response.text, "a") if e.text == "Page 2")
+    assert back.attrs["href"] == "/?page=2"
+
+
+@pytest.mark.parametrize(
+    "came_from",
+    [
+        "https://evil.example/",
+        "//evil.example/?q=x",
+        "javascript:alert(1)",
+        "q=" + "x" * 500,
+        "q=a%00b",
+        "level=99",
+        "utm_source=x",
+    ],
+)
+def test_a_made_up_search_never_becomes_a_link(client, seed, came_from):
+    response = client.get(seed.get_absolute_url(), {"from": came_from})
+
+    assert response.status_code == 200
+    crumbs = select_one(response.text, "nav", "breadcrumbs")
+    assert [link.attrs["href"] for link in links_inside(response, crumbs)] == ["/"]
+    assert "evil.example" not in response.text
+    assert "javascript:" not in response.text
+
+
+def test_a_search_in_the_breadcrumbs_is_cleaned_through_the_catalogue_form(client, seed):
+    response = client.get(
+        seed.get_absolute_url(), {"from": "q=mediation&level=99&utm_source=x&page=3"}
+    )
+
+    back = next(e for e in select(response.text, "a") if e.text.startswith("Results for"))
+    assert back.attrs["href"] == "/?q=mediation&page=3"
+
+
+def test_the_page_reached_from_a_search_runs_a_fixed_number_of_queries(
+    client, seed, django_assert_num_queries
+):
+    with django_assert_num_queries(DETAIL_PAGE_FROM_SEARCH_QUERIES):
+        response = client.get(seed.get_absolute_url(), {"from": "q=family+mediator"})
+
+    assert response.status_code == 200
+
+
+# SYNTHETIC QUALIFICATIONS
+
+
+def test_synthetic_qualifications_are_labelled_and_searchable(client, seed):
+    call_command("generate_synthetic_qualifications", "--count", "30", stdout=StringIO())
+
+    synthetic = Qualification.objects.synthetic()
+    assert synthetic.count() == 30
+    assert all(q.title.startswith("[Synthetic] ") for q in synthetic)
+    assert all(q.slug.startswith("synthetic-") for q in synthetic)
+    assert {q.awarding_organisation.name for q in synthetic} == {"Synthetic Awarding Organisation"}
+    assert all(q.audiences.count() == 2 and q.progression_roles.exists() for q in synthetic)
+    assert Qualification.objects.search("synthetic").count() == 30
+    some = synthetic.first()
+    role = some.progression_roles.first().title
+    assert some in Qualification.objects.search(role)
+    assert client.get(some.get_absolute_url()).status_code == 200
+
+
+def test_synthetic_qualifications_are_added_to_and_deleted_without_touching_real_ones(seed):
+    call_command("generate_synthetic_qualifications", "--count", "5", stdout=StringIO())
+    call_command("generate_synthetic_qualifications", "--count", "5", stdout=StringIO())
+    assert Qualification.objects.synthetic().count() == 10
+
+    call_command("generate_synthetic_qualifications", "--delete", stdout=StringIO())
+
+    assert list(Qualification.objects.values_list("slug", flat=True)) == [SEED_SLUG]
+    assert not AwardingOrganisation.objects.filter(name__startswith="Synthetic").exists()
+    assert not Employer.objects.filter(name__startswith="[Synthetic]").exists()
+    seed.refresh_from_db()
+    assert "derbyshire constabulary" in seed.search_body
+
+
+def test_synthetic_qualifications_never_reach_the_fixtures():
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+
+    assert not any("Synthetic" in path.read_text() for path in fixtures.rglob("*.json"))
