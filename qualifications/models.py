@@ -138,7 +138,14 @@ class Qualification(models.Model):
 
     class Meta:
         ordering = ["title"]
-        indexes = [models.Index(fields=["status", "title"])]
+        indexes = [
+            models.Index(fields=["status", "title"]),
+            # Covers the catalogue's filter values (catalogue_facets), read from the index alone.
+            models.Index(
+                fields=["status", "level", "subject_area", "awarding_organisation"],
+                name="qualification_facets_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.title
