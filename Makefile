@@ -49,8 +49,8 @@ format: install  ## Fix what the linters can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install  ## Print the benchmarks' figures
-	$(VENV)/bin/python bench/pages.py
+bench: install  ## Print the benchmarks' figures (every bench/*.py in turn)
+	@for script in bench/*.py; do echo "== $$script"; $(VENV)/bin/python $$script || exit 1; done
 
 lock: $(UV)  ## Re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock --python $(PYTHON)

@@ -83,14 +83,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, count=None, delete=False, seed=1, **options):
         if delete:
-            deleted = self.delete()
-            self.stdout.write(f"Deleted {deleted} synthetic qualifications.")
-            return
-        if count < 1:
+            message = f"Deleted {self.delete()} synthetic qualifications."
+        elif count < 1:
             raise CommandError("--count must be at least 1.")
-        created = self.create(count, random.Random(seed))
-        total = Qualification.objects.synthetic().count()
-        self.stdout.write(f"Created {created} synthetic qualifications ({total} in all).")
+        else:
+            created = self.create(count, random.Random(seed))
+            total = Qualification.objects.synthetic().count()
+            message = f"Created {created} synthetic qualifications ({total} in all)."
+        if options["verbosity"]:
+            self.stdout.write(message)
 
     @transaction.atomic
     def delete(self):
