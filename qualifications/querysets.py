@@ -68,7 +68,8 @@ class QualificationQuerySet(models.QuerySet):
         if not terms:
             return self.none()
         if connections[self.db].vendor == "postgresql":
-            vector, tsquery = search.search_vector(), search.search_query(terms)
+            vector = search.stored_search_vector(self.model._meta.db_table)
+            tsquery = search.search_query(terms)
             matches = self.alias(search_vector=vector).filter(search_vector=tsquery)
             ranked = matches.annotate(rank=search.search_rank(vector, tsquery))
         else:

@@ -8,12 +8,12 @@ qualification or one of its rows is saved (see `Qualification.save` and `signals
 - body (weight C): what it covers, who it suits, role descriptions, employers, the other text.
 
 The text is stored normalised: the distinct words of each field in lower case, without stop words,
-one space between words and one at each end.
-PostgreSQL reads it with its full-text search (a weighted `tsvector`, GIN-indexed, ranked by
-`ts_rank`); SQLite, the laptop database, matches the start of words with `LIKE` and ranks with the
-same weights. Both apply the same rules: every word a learner types must match somewhere, a word
-matches words that start with it (`mediat` finds "mediation"; numbers match whole: `4` never finds
-"4433"), and where it matched decides the rank, so a title match comes before a passing mention.
+one space between words and one at each end. PostgreSQL generates a weighted `tsvector` column from
+it, GIN-indexed, and searches that with its full-text search, ranked by `ts_rank`; SQLite, the
+laptop database, matches the start of words with `LIKE` and ranks with the same weights. Both apply
+the same rules: every word a learner types must match somewhere, a word matches words that start
+with it (`mediat` finds "mediation"; numbers match whole: `4` never finds "4433"), and where it
+matched decides the rank, so a title match comes before a passing mention.
 """
 
 import operator
@@ -21,8 +21,14 @@ import re
 import unicodedata
 from functools import reduce
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 CONFIG = "english"
 # Field, PostgreSQL weight, and that weight's score in ts_rank's defaults (A 1.0, B 0.4, C 0.2).
@@ -114,11 +120,19 @@ def terms(query):
 
 
 def search_vector():
-    """The weighted tsvector the search matches; the GIN index in migration 0002 is built on it."""
+    """The weighted tsvector of the three fields, as PostgreSQL's stored column holds it."""
     return reduce(
         operator.add,
         (SearchVector(field, weight=weight, config=CONFIG) for field, weight, _ in WEIGHTS),
     )
+
+
+def stored_search_vector(table):
+    """The `search_vector` column PostgreSQL generates from `search_vector()` (migration 0002).
+
+    It is no model field, because SQLite has no tsvector; it is read straight from `table`.
+    """
+    return RawSQL(f'"{table}"."search_vector"', (), output_field=SearchVectorField())
 
 
 def search_query(search_terms):

@@ -3,7 +3,9 @@
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField, Func
 
+from qualifications import search
 from qualifications.choices import Level, Status
 from qualifications.models import Qualification
 
@@ -241,3 +243,17 @@ def test_postgresql_search_uses_the_gin_index(catalogue):
     plan = Qualification.objects.search("family mediator").explain()
 
     assert "qualification_search_idx" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored tsvector is PostgreSQL's")
+def test_postgresqls_stored_vector_is_the_weighted_vector_of_the_search_fields(catalogue):
+    stored = search.stored_search_vector(Qualification._meta.db_table)
+
+    same = Func(
+        stored, search.search_vector(), template="(%(expressions)s)", arg_joiner=" = ",
+        output_field=BooleanField(),
+    )  # fmt: skip
+
+    rows = Qualification.objects.annotate(same=same).values_list("same", flat=True)
+
+    assert list(rows) == [True, True, True]

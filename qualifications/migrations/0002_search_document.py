@@ -1,22 +1,27 @@
-"""The catalogue search's stored text, filled for the qualifications already there; on PostgreSQL a
-GIN index on its weighted tsvector.
+"""The catalogue search's stored text, filled for the qualifications already there; on PostgreSQL
+also a stored, GIN-indexed tsvector generated from it.
 
-The index is created only on PostgreSQL, outside Django's model state: SQLite has no GIN index, and
-Django would try to build one there from Meta.indexes, in this migration and in every later SQLite
-table rebuild. Its expression must stay
-the one `search.search_vector()` builds, or PostgreSQL will not use it (a test checks that it does).
+The tsvector column exists on PostgreSQL only, outside Django's model state, because SQLite has no
+tsvector or GIN index (and Django would try to build a Meta index on SQLite, in this migration and
+in every later table rebuild). PostgreSQL keeps it in step with the three text fields itself, so a
+search neither rebuilds a tsvector per row to match nor to rank. Its weights must stay those of
+`search.WEIGHTS`; a test compares it with `search.search_vector()`. Generated columns need
+PostgreSQL 12 or newer.
 """
 
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import migrations, models
 
-SEARCH_INDEX = GinIndex(
-    SearchVector("search_heading", weight="A", config="english")
-    + SearchVector("search_keywords", weight="B", config="english")
-    + SearchVector("search_body", weight="C", config="english"),
-    name="qualification_search_idx",
-)
+# to_tsvector with an explicit configuration is immutable, as a generated column requires.
+ADD_SEARCH_VECTOR = """
+ALTER TABLE qualifications_qualification ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector('english'::regconfig, search_heading), 'A')
+        || setweight(to_tsvector('english'::regconfig, search_keywords), 'B')
+        || setweight(to_tsvector('english'::regconfig, search_body), 'C')
+    ) STORED;
+CREATE INDEX qualification_search_idx ON qualifications_qualification USING gin (search_vector);
+"""
+DROP_SEARCH_VECTOR = "ALTER TABLE qualifications_qualification DROP COLUMN search_vector;"
 
 
 def fill_search_documents(apps, schema_editor):
@@ -40,14 +45,14 @@ def fill_search_documents(apps, schema_editor):
     Qualification.objects.bulk_update(qualifications, FIELDS, batch_size=500)
 
 
-def create_search_index(apps, schema_editor):
+def add_search_vector(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("qualifications", "Qualification"), SEARCH_INDEX)
+        schema_editor.execute(ADD_SEARCH_VECTOR)
 
 
-def drop_search_index(apps, schema_editor):
+def drop_search_vector(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("qualifications", "Qualification"), SEARCH_INDEX)
+        schema_editor.execute(DROP_SEARCH_VECTOR)  # and its index with it
 
 
 class Migration(migrations.Migration):
@@ -72,5 +77,5 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, default="", editable=False),
         ),
         migrations.RunPython(fill_search_documents, migrations.RunPython.noop, elidable=True),
-        migrations.RunPython(create_search_index, drop_search_index),
+        migrations.RunPython(add_search_vector, drop_search_vector),
     ]
