@@ -60,10 +60,6 @@ class CatalogueSearchForm(forms.Form):
         for name in self.FILTERS:
             self.fields[name].widget.attrs["class"] = "filters__select"
 
-    @classmethod
-    def from_query_string(cls, query_string, *, facets):
-        return cls(QueryDict(query_string), facets=facets)
-
     def is_understood(self):
         """Whether the search can run: the query itself is fine (filters may have been dropped)."""
         return self.is_bound and "q" not in self.errors

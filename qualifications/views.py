@@ -1,6 +1,6 @@
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -85,8 +85,12 @@ class QualificationDetailView(DetailView):
         query_string = self.request.GET.get("from", "")
         if not query_string:
             return None
-        search = CatalogueSearchForm.from_query_string(
-            query_string, facets=Qualification.objects.published().catalogue_facets()
+        try:
+            data = QueryDict(query_string)
+        except TooManyFieldsSent:
+            return None
+        search = CatalogueSearchForm(
+            data, facets=Qualification.objects.published().catalogue_facets()
         )
         if not search.is_understood() or not search.clean_query(page=search.criteria.page):
             return None

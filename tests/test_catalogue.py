@@ -279,6 +279,13 @@ def test_a_search_too_long_or_with_a_nul_byte_gets_the_400_page(client, seed, qu
     assert "Bad request" in select_one(response.text, "h1").text
 
 
+def test_a_query_string_of_thousands_of_parameters_gets_the_400_page(client, seed):
+    response = client.get("/?" + "&".join(f"q{n}=x" for n in range(2000)))
+
+    assert response.status_code == 400
+    assert "Bad request" in select_one(response.text, "h1").text
+
+
 def test_a_search_as_long_as_the_box_allows_is_answered(client, seed):
     response = client.get("/", {"q": ("family mediator " * 13)[:200]})
 
@@ -376,6 +383,7 @@ def test_a_later_page_of_results_is_kept_in_the_breadcrumbs(client, db):
         "q=a%00b",
         "level=99",
         "utm_source=x",
+        "q=x" + "&" * 5000,
     ],
 )
 def test_a_made_up_search_never_becomes_a_link(client, seed, came_from):
