@@ -9,6 +9,7 @@ them calls `refresh_search_documents()` (the synthetic data command builds the t
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .models import (
     Audience,
@@ -23,13 +24,17 @@ ROW_MODELS = (Audience, ProgressionRole, EmployerSupport)
 
 
 def _refresh(**filters):
-    Qualification.objects.filter(**filters).refresh_search_documents()
+    """Rewrite the search text of the qualifications a changed row belongs to, and mark them
+    updated: their page, factsheet and sitemap entry changed too."""
+    qualifications = Qualification.objects.filter(**filters)
+    qualifications.refresh_search_documents()
+    qualifications.update(updated_at=timezone.now())
 
 
 @receiver(post_save, sender=Qualification)
 def refresh_loaded_qualification(sender, instance, raw, **kwargs):
     if raw:
-        _refresh(pk=instance.pk)
+        Qualification.objects.filter(pk=instance.pk).refresh_search_documents()
 
 
 def remember_previous_qualification(sender, instance, raw, **kwargs):

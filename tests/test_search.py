@@ -1,9 +1,12 @@
 """What the catalogue search finds and in what order. The suite runs on SQLite and on PostgreSQL
 (CI runs both), so every case here holds on each."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.db.models import BooleanField, Func
+from django.utils import timezone
 
 from qualifications import search
 from qualifications.choices import Level, Status
@@ -257,3 +260,17 @@ def test_postgresqls_stored_vector_is_the_weighted_vector_of_the_search_fields(c
     rows = Qualification.objects.annotate(same=same).values_list("same", flat=True)
 
     assert list(rows) == [True, True, True]
+
+
+def test_editing_a_row_marks_its_qualification_updated(db):
+    qualification = QualificationFactory()
+    role = ProgressionRoleFactory(qualification=qualification)
+    Qualification.objects.filter(pk=qualification.pk).update(
+        updated_at=timezone.now() - timedelta(days=30)
+    )
+    stale = Qualification.objects.get(pk=qualification.pk).updated_at
+
+    role.description = "Now a different job."
+    role.save()
+
+    assert Qualification.objects.get(pk=qualification.pk).updated_at > stale
