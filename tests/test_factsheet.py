@@ -95,3 +95,32 @@ def test_content_cannot_make_the_renderer_fetch_files_or_urls(db):
     text = pdf_text(reader)
     assert '<img src="file:///etc/passwd">' in text
     assert "root:" not in text
+
+
+def embedded_fonts(reader):
+    return {
+        font.get_object()["/BaseFont"].split("+", 1)[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+def test_factsheet_is_set_in_the_sites_own_embedded_font(seed_pdf):
+    _, reader = seed_pdf
+
+    assert embedded_fonts(reader) == {
+        "Atkinson-Hyperlegible-Next",
+        "Atkinson-Hyperlegible-Next-Bold",
+    }
+
+
+def test_factsheet_draws_the_path_at_a_glance(seed_pdf):
+    _, reader = seed_pdf
+
+    # The steps' labels are set in capitals, which is how the PDF's text holds them.
+    text = pdf_text(reader).casefold()
+
+    start = text.index("your path at a glance")
+    assert text.index("where you start", start) < text.index("this qualification", start)
+    assert text.index("this qualification", start) < text.index("where it can lead", start)
+    assert "family mediator" in text[start:]
