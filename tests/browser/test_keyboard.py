@@ -1,0 +1,84 @@
+"""Everything a visitor needs is reachable with the Tab key alone, and focus can always be seen."""
+
+import pytest
+
+from .conftest import PAGES
+
+pytestmark = pytest.mark.browser
+
+# More presses than any of these pages has stops before the one sought.
+MAX_TABS = 30
+
+
+def tab_until(page, selector):
+    """Press Tab until the element matching `selector` has focus; return the presses it took."""
+    target = page.locator(selector).first
+    for presses in range(1, MAX_TABS + 1):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return presses
+    raise AssertionError(f"{MAX_TABS} presses of Tab never reached {selector}")
+
+
+def focus_is_visible(page, selector):
+    """The element looks different focused from unfocused: compares two pictures of it."""
+    element = page.locator(selector).first
+    focused = element.screenshot(animations="disabled")
+    element.evaluate("element => element.blur()")
+    unfocused = element.screenshot(animations="disabled")
+    element.focus()
+    return focused != unfocused
+
+
+def test_first_tab_shows_the_skip_link_which_moves_focus_to_the_content(visit_at, width):
+    visit = visit_at(width)
+    visit.open(PAGES["catalogue"])
+
+    visit.page.keyboard.press("Tab")
+
+    skip_link = visit.page.locator(".skip-link")
+    assert skip_link.evaluate("element => element === document.activeElement")
+    assert skip_link.is_visible()
+    box = skip_link.bounding_box()
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    visit.page.keyboard.press("Enter")
+    assert visit.page.evaluate("document.activeElement.id") == "main-content"
+
+
+def test_keyboard_reaches_the_search_box_and_a_result_with_visible_focus(visit_at, width):
+    visit = visit_at(width)
+    visit.open(PAGES["search-with-results"])
+
+    tab_until(visit.page, "input#q")
+    assert focus_is_visible(visit.page, "input#q")
+    tab_until(visit.page, ".catalogue__title a")
+    assert focus_is_visible(visit.page, ".catalogue__title a")
+
+    with visit.page.expect_navigation():
+        visit.page.keyboard.press("Enter")
+    assert "/qualifications/" in visit.page.url
+
+
+def test_keyboard_reaches_the_pdf_link_with_visible_focus(visit_at, width):
+    visit = visit_at(width)
+    visit.open(PAGES["qualification"])
+
+    tab_until(visit.page, ".factsheet-link a")
+
+    assert focus_is_visible(visit.page, ".factsheet-link a")
+    assert visit.page.locator(".factsheet-link a").inner_text() == (
+        "Download a PDF of this information"
+    )
+
+
+def test_search_can_be_typed_and_sent_from_the_keyboard(visit_at):
+    visit = visit_at(320)
+    visit.open(PAGES["catalogue"])
+
+    tab_until(visit.page, "input#q")
+    visit.page.keyboard.type("mediation")
+    with visit.page.expect_navigation():
+        visit.page.keyboard.press("Enter")
+
+    assert visit.page.url.endswith("/?q=mediation")
