@@ -113,6 +113,8 @@ def visit_at(browser, site):
 
     def open_tab(width):
         context = browser.new_context(viewport={"width": width, "height": VIEWPORT_HEIGHT})
+        # A missing element fails the test in seconds, not after Playwright's default 30.
+        context.set_default_timeout(5_000)
         contexts.append(context)
         return Visit(context.new_page(), site)
 

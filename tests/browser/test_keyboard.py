@@ -21,13 +21,29 @@ def tab_until(page, selector):
 
 
 def focus_is_visible(page, selector):
-    """The element looks different focused from unfocused: compares two pictures of it."""
+    """Focus changes the element's outline, shadow or background, and in a colour one can see.
+
+    Computed styles rather than pictures: a search box shows its clear button when focused,
+    and a picture would count that as a focus indicator."""
     element = page.locator(selector).first
-    focused = element.screenshot(animations="disabled")
+    focused = element.evaluate(FOCUS_STYLES)
     element.evaluate("element => element.blur()")
-    unfocused = element.screenshot(animations="disabled")
+    unfocused = element.evaluate(FOCUS_STYLES)
     element.focus()
-    return focused != unfocused
+    outline = focused["outline"] != unfocused["outline"] and focused["outlineVisible"]
+    return outline or any(focused[p] != unfocused[p] for p in ["boxShadow", "backgroundColor"])
+
+
+FOCUS_STYLES = """element => {
+  const style = getComputedStyle(element);
+  return {
+    outline: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`,
+    outlineVisible: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2
+      && !style.outlineColor.endsWith(", 0)") && style.outlineColor !== "transparent",
+    boxShadow: style.boxShadow,
+    backgroundColor: style.backgroundColor,
+  };
+}"""
 
 
 def test_first_tab_shows_the_skip_link_which_moves_focus_to_the_content(visit_at, width):
