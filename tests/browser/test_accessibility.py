@@ -1,7 +1,5 @@
 """axe-core on every public page at a phone's width and a desktop's, with a screenshot of each."""
 
-from itertools import pairwise
-
 import pytest
 
 from .conftest import PAGES, ROOT
@@ -69,16 +67,3 @@ def test_every_control_is_a_touch_target_of_at_least_44px(visit_at, width, name)
     )
 
     assert too_small == []
-
-
-def test_page_has_one_h1_and_headings_that_never_skip_a_level(visit_at):
-    visit = visit_at(1280)
-    visit.open(PAGES["qualification"])
-
-    levels = visit.page.evaluate(
-        "() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => +h.tagName[1])"
-    )
-
-    assert levels.count(1) == 1
-    assert levels[0] == 1
-    assert all(later <= earlier + 1 for earlier, later in pairwise(levels))
