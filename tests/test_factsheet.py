@@ -124,3 +124,34 @@ def test_factsheet_draws_the_path_at_a_glance(seed_pdf):
     assert text.index("where you start", start) < text.index("this qualification", start)
     assert text.index("this qualification", start) < text.index("where it can lead", start)
     assert "family mediator" in text[start:]
+
+
+def structure(node):
+    """The PDF's tag tree under `node`, as (tag, children) pairs."""
+    node = node.get_object()
+    kids = node.get("/K", [])
+    kids = kids if isinstance(kids, list) else [kids]
+    children = [structure(kid) for kid in kids if hasattr(kid.get_object(), "get")]
+    return node.get("/S"), [child for child in children if child[0]]
+
+
+def tagged(tree, tag):
+    """Every element of the tag tree with that tag, in reading order."""
+    name, children = tree
+    found = [tree] if name == tag else []
+    for child in children:
+        found.extend(tagged(child, tag))
+    return found
+
+
+def test_factsheet_tags_the_path_as_a_list_of_three_headed_steps(seed_pdf):
+    _, reader = seed_pdf
+
+    tree = structure(reader.trailer["/Root"]["/StructTreeRoot"])
+
+    lists_of_steps = [
+        items
+        for _, items in tagged(tree, "/L")
+        if items and all(name == "/LI" and tagged((name, kids), "/H3") for name, kids in items)
+    ]
+    assert [len(items) for items in lists_of_steps] == [3]
