@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
 WIDTHS = [320, 1280]
 VIEWPORT_HEIGHT = 900
@@ -41,10 +42,6 @@ PAGES = {
     "not-found": "/qualifications/no-such-qualification/",
 }
 
-# Playwright's synchronous API keeps an event loop running in this thread, so Django would take
-# every database call the fixtures make for one from async code and refuse it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -56,10 +53,21 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's synchronous API keeps an asyncio loop running in this thread for as long as
+    # it runs, and Django takes every database call made meanwhile (the fixtures' own, plain
+    # synchronous ones) for a call from async code, and refuses it. Allow them for that time.
+    allowed_before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if allowed_before is None:
+            del os.environ[ASYNC_UNSAFE]
+        else:
+            os.environ[ASYNC_UNSAFE] = allowed_before
 
 
 @pytest.fixture
