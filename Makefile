@@ -8,10 +8,13 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
 MANAGE := $(VENV)/bin/python manage.py
+# The browser and HTML tests' tools (axe-core, the Nu HTML Checker), pinned in package-lock.json.
+# --ignore-scripts: vnu-jar's install script would fetch a Java of its own; Debian's is used.
+NODE_MODULES := node_modules/.package-lock.json
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint format bench lock clean
+.PHONY: help install run test lint format bench weight lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +30,10 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 install: $(VENV)/.synced  ## Create .venv with the locked dependencies
 
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 .env:
 	cp .env.example .env
 
@@ -37,7 +44,7 @@ run: install .env  ## Set up SQLite with the seed qualification and serve at htt
 	@echo "Serving qualsite at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-test: install  ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
+test: install $(NODE_MODULES)  ## Run the whole test suite, browser tests too (DATABASE_URL picks PostgreSQL)
 	$(VENV)/bin/pytest
 
 lint: install  ## Lint and check formatting of the Python and the Dockerfile
@@ -52,8 +59,11 @@ format: install  ## Fix what the linters can fix
 bench: install  ## Print the benchmarks' figures (every bench/*.py in turn)
 	@for script in bench/*.py; do echo "== $$script"; $(VENV)/bin/python $$script || exit 1; done
 
+weight: install  ## Print what the qualification page weighs, compressed, with its CSS and fonts
+	$(VENV)/bin/pytest tests/test_static_assets.py -k weighs -q -s
+
 lock: $(UV)  ## Re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock --python $(PYTHON)
 
 clean:  ## Remove the environments and collected static files (keeps db.sqlite3 and .env)
-	rm -rf .tools $(VENV) staticfiles
+	rm -rf .tools $(VENV) node_modules staticfiles

@@ -40,11 +40,14 @@ def static_file_for(url):
         return None
     name = unquote(parts.path.removeprefix(static_prefix))
     try:
+        # The static folders first: they hold the current files, where a STATIC_ROOT left from an
+        # earlier collectstatic may not. Only collectstatic's hashed copies (production) are in
+        # STATIC_ROOT alone.
+        source = finders.find(name)
+        if source:
+            return Path(source)
         collected = Path(safe_join(settings.STATIC_ROOT, name))
-        if collected.is_file():
-            return collected
-        # Before collectstatic (development and tests) the file is still in a static folder.
-        return finders.find(name)
+        return collected if collected.is_file() else None
     except SuspiciousFileOperation:
         return None
 

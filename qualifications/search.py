@@ -12,7 +12,8 @@ one space between words and one at each end. PostgreSQL generates a weighted `ts
 it, GIN-indexed, and searches that with its full-text search, ranked by `ts_rank`; SQLite, the
 laptop database, matches the start of words with `LIKE` and ranks with the same weights. Both apply
 the same rules: every word a learner types must match somewhere, a word matches words that start
-with it (`mediat` finds "mediation"; numbers match whole: `4` never finds "4433"), and where it
+with it (`mediat` finds "mediation"; numbers match whole, and a qualification number or a level is
+one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and where it
 matched decides the rank, so a title match comes before a passing mention.
 """
 
@@ -55,13 +56,23 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 (as english.stop lists them, easier to compare than a list literal)
 )
 
-# Letters and digits; anything else (spaces, punctuation, "/" in 601/4433/6) separates words.
+# Letters and digits; anything else (spaces, punctuation) separates words.
 _WORD = re.compile(r"[^\W_]+")
+# Phrases that are one thing, made one word before splitting, in stored text and queries alike:
+# a qualification number ("601/4433/6" is "60144336", never the separate numbers 601 or 6) and a
+# level ("level 4" is "level4", so it never matches a 4 in some other number or sentence).
+_PHRASES = (
+    (re.compile(r"\b(\d{3})\s*/\s*(\d{4})\s*/\s*(\d)\b"), r"\1\2\3"),
+    (re.compile(r"\blevel\s+(\d)\b"), r"level\1"),
+)
 
 
 def words(text):
-    """The words of `text`, case-folded."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text or "").casefold())
+    """The words of `text`, case-folded, each qualification number and level one word."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    for phrase, joined in _PHRASES:
+        text = phrase.sub(joined, text)
+    return _WORD.findall(text)
 
 
 def _normalised(*texts):
@@ -80,14 +91,10 @@ def build_document(qualification, audiences, roles, employer_names):
     attributes), `employer_names` the names of the employers who support it.
     """
     roles = list(roles)
-    number = qualification.qualification_number or ""
+    number = qualification.qualification_number or ""  # words() keeps it one word
     return {
-        # The number also as one run of digits: "60144336" is how some people type it.
         "search_heading": _normalised(
-            qualification.title,
-            number,
-            number.replace("/", ""),
-            qualification.get_level_display(),
+            qualification.title, number, qualification.get_level_display()
         ),
         "search_keywords": _normalised(
             *(role.title for role in roles),

@@ -23,18 +23,19 @@ from .models import (
 ROW_MODELS = (Audience, ProgressionRole, EmployerSupport)
 
 
-def _refresh(**filters):
-    """Rewrite the search text of the qualifications a changed row belongs to, and mark them
-    updated: their page, factsheet and sitemap entry changed too."""
+def _refresh(touch=True, **filters):
+    """Rewrite the search text of the qualifications a changed row belongs to and, unless the row
+    comes from a fixture, mark them updated: their page, factsheet and sitemap entry changed too."""
     qualifications = Qualification.objects.filter(**filters)
     qualifications.refresh_search_documents()
-    qualifications.update(updated_at=timezone.now())
+    if touch:
+        qualifications.update(updated_at=timezone.now())
 
 
 @receiver(post_save, sender=Qualification)
 def refresh_loaded_qualification(sender, instance, raw, **kwargs):
     if raw:
-        Qualification.objects.filter(pk=instance.pk).refresh_search_documents()
+        _refresh(touch=False, pk=instance.pk)
 
 
 def remember_previous_qualification(sender, instance, raw, **kwargs):
@@ -48,9 +49,9 @@ def remember_previous_qualification(sender, instance, raw, **kwargs):
     )
 
 
-def refresh_after_row_saved(sender, instance, **kwargs):
+def refresh_after_row_saved(sender, instance, raw, **kwargs):
     previous = getattr(instance, "_previous_qualification_id", None)
-    _refresh(pk__in={instance.qualification_id, previous} - {None})
+    _refresh(touch=not raw, pk__in={instance.qualification_id, previous} - {None})
 
 
 def refresh_after_row_deleted(sender, instance, origin=None, **kwargs):

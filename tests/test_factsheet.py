@@ -95,3 +95,83 @@ def test_content_cannot_make_the_renderer_fetch_files_or_urls(db):
     text = pdf_text(reader)
     assert '<img src="file:///etc/passwd">' in text
     assert "root:" not in text
+
+
+def embedded_fonts(reader):
+    return {
+        font.get_object()["/BaseFont"].split("+", 1)[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+def test_factsheet_is_set_in_the_sites_own_embedded_font(seed_pdf):
+    _, reader = seed_pdf
+
+    assert embedded_fonts(reader) == {
+        "Atkinson-Hyperlegible-Next",
+        "Atkinson-Hyperlegible-Next-Bold",
+    }
+
+
+def test_factsheet_draws_the_path_at_a_glance(seed_pdf):
+    _, reader = seed_pdf
+
+    # The steps' labels are set in capitals, which is how the PDF's text holds them.
+    text = pdf_text(reader).casefold()
+
+    start = text.index("your path at a glance")
+    assert text.index("where you start", start) < text.index("this qualification", start)
+    assert text.index("this qualification", start) < text.index("where it can lead", start)
+    assert "family mediator" in text[start:]
+
+
+def structure(node):
+    """The PDF's tag tree under `node`, as (tag, children) pairs."""
+    node = node.get_object()
+    kids = node.get("/K", [])
+    kids = kids if isinstance(kids, list) else [kids]
+    children = [structure(kid) for kid in kids if hasattr(kid.get_object(), "get")]
+    return node.get("/S"), [child for child in children if child[0]]
+
+
+def tagged(tree, tag):
+    """Every element of the tag tree with that tag, in reading order."""
+    name, children = tree
+    found = [tree] if name == tag else []
+    for child in children:
+        found.extend(tagged(child, tag))
+    return found
+
+
+def test_factsheet_tags_the_path_as_a_list_of_three_headed_steps(seed_pdf):
+    _, reader = seed_pdf
+
+    tree = structure(reader.trailer["/Root"]["/StructTreeRoot"])
+
+    lists_of_steps = [
+        items
+        for _, items in tagged(tree, "/L")
+        if items and all(name == "/LI" and tagged((name, kids), "/H3") for name, kids in items)
+    ]
+    assert [len(items) for items in lists_of_steps] == [3]
+
+
+def test_renderer_prefers_the_current_static_files_to_an_old_collectstatic(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "factsheet.css").write_text("/* collected long ago */")
+
+    path = static_file_for(f"{BASE_URL}static/css/factsheet.css")
+
+    assert path.read_text() != "/* collected long ago */"
+
+
+def test_renderer_reads_collectstatics_hashed_copies(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "factsheet.0123456789ab.css").write_text("/* hashed */")
+
+    path = static_file_for(f"{BASE_URL}static/css/factsheet.0123456789ab.css")
+
+    assert path.read_text() == "/* hashed */"

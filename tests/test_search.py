@@ -90,7 +90,7 @@ def test_words_match_in_any_field_together(catalogue):
 
 def test_case_punctuation_and_common_words_do_not_matter(catalogue):
     assert titles("  FAMILY, the Mediator!  ") == [SEED]
-    assert titles("mediation and the level of 4") == [SEED]
+    assert titles("mediation at the level 4") == [SEED]
 
 
 def test_other_forms_of_a_word_are_found(catalogue):
@@ -100,10 +100,19 @@ def test_other_forms_of_a_word_are_found(catalogue):
     assert titles("counselling") == [SEED]  # the seed says "counselling"
 
 
-def test_a_number_matches_whole_numbers_only(catalogue):
-    assert titles("4433") == [SEED]
-    assert titles("443") == []
+def test_a_qualification_number_matches_only_as_a_whole(catalogue):
+    assert titles("601 / 4433 / 6") == [SEED]
+    assert titles("601") == []
+    assert titles("6") == []
     assert titles("601/4433/7") == []
+
+
+def test_level_words_do_not_match_a_digit_of_a_qualification_number(db):
+    level_3 = QualificationFactory(level=Level.LEVEL_3, qualification_number="603/1234/4")
+    level_4 = QualificationFactory(level=Level.LEVEL_4, qualification_number="603/1111/1")
+
+    assert titles("level 4") == [level_4.title]
+    assert titles("level 3") == [level_3.title]
 
 
 def test_a_title_match_ranks_before_a_passing_mention(db):

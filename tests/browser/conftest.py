@@ -1,0 +1,131 @@
+"""Debian's Chromium, driven by Playwright, against pytest-django's live server.
+
+The tests here are marked `browser`; `pytest -m "not browser"` leaves them out. Without Chromium
+they fail, saying what to install, rather than skip: a green run must mean they ran.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import SEED_SLUG
+from tests.factories import AwardingOrganisationFactory, QualificationFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Headless, and quiet: without the last four flags Chromium calls home, which this closed
+# network (and CI) would answer with timeouts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
+WIDTHS = [320, 1280]
+VIEWPORT_HEIGHT = 900
+
+# Every public page the accessibility checks cover, by a name the screenshots are filed under.
+PAGES = {
+    "catalogue": "/",
+    "search-with-results": "/?q=mediation",
+    "search-with-no-results": "/?q=zzzz",
+    "qualification": f"/qualifications/{SEED_SLUG}/",
+    "not-found": "/qualifications/no-such-qualification/",
+}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(
+            f"Chromium is not at {CHROMIUM}: install it with `apt-get install chromium` (or point "
+            'CHROMIUM at one), or leave the browser tests out with `pytest -m "not browser"`.',
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API keeps an asyncio loop running in this thread for as long as
+    # it runs, and Django takes every database call made meanwhile (the fixtures' own, plain
+    # synchronous ones) for a call from async code, and refuses it. Allow them for that time.
+    allowed_before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if allowed_before is None:
+            del os.environ[ASYNC_UNSAFE]
+        else:
+            os.environ[ASYNC_UNSAFE] = allowed_before
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's address, with the seed qualification and a few more published."""
+    call_command("loaddata", "seed", verbosity=0)
+    organisation = AwardingOrganisationFactory(name="AIM Qualifications")
+    for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
+        QualificationFactory(title=title, awarding_organisation=organisation)
+    return live_server.url
+
+
+class Visit:
+    """A browser tab at one width that notes every request it makes and every console error."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base_url = base_url
+        self.requests = []
+        self.console_errors = []
+        self.failed = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfailed", lambda request: self.failed.append(request.url))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
+
+    def open(self, path):
+        """Load `path`, wait for the fonts, and return the response."""
+        response = self.page.goto(self.base_url + path)
+        self.page.evaluate("document.fonts.ready.then(() => true)")
+        return response
+
+    def screenshot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+
+@pytest.fixture(params=WIDTHS, ids=[f"{width}px" for width in WIDTHS])
+def width(request):
+    return request.param
+
+
+@pytest.fixture
+def visit_at(browser, site):
+    """Open a tab of a given width on the live site; every tab is closed after the test."""
+    contexts = []
+
+    def open_tab(width):
+        context = browser.new_context(viewport={"width": width, "height": VIEWPORT_HEIGHT})
+        # A missing element fails the test in seconds, not after Playwright's default 30.
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return Visit(context.new_page(), site)
+
+    yield open_tab
+    for context in contexts:
+        context.close()

@@ -1,0 +1,89 @@
+"""Every public page is valid HTML by the Nu HTML Checker (npm vnu-jar, run with Java)."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.template.loader import render_to_string
+
+from .conftest import SEED_SLUG
+from .factories import QualificationFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+pytestmark = pytest.mark.vnu
+
+PAGES = {
+    "catalogue": "/",
+    "catalogue-page-2": "/?page=2",
+    "search-with-results": "/?q=mediation",
+    "search-with-no-results": "/?q=zzzz",
+    "qualification": f"/qualifications/{SEED_SLUG}/",
+    "qualification-without-roles": "/qualifications/test-qualification-without-roles/",
+    "not-found": "/qualifications/no-such-qualification/",
+}
+# Error pages Django renders by itself; their templates are checked as they would be served.
+ERROR_TEMPLATES = ["400.html", "403.html", "500.html"]
+
+
+def nu_html_checker(paths):
+    """Run vnu once over `paths` and return its messages."""
+    java = shutil.which("java")
+    if java is None or not VNU.is_file():
+        pytest.fail(
+            "The Nu HTML Checker needs Java (`apt-get install default-jre-headless`) and "
+            f'{VNU.relative_to(ROOT)} (`npm ci`); or leave it out with `pytest -m "not vnu"`.',
+            pytrace=False,
+        )
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", "--stdout", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return json.loads(result.stdout)["messages"]
+
+
+@pytest.fixture
+def pages(client, seed, tmp_path):
+    """Each public page's HTML, written to a file named after the page."""
+    QualificationFactory(
+        title="Test Qualification Without Roles", slug="test-qualification-without-roles"
+    )
+    # Enough to need a second page of results.
+    QualificationFactory.create_batch(20)
+    files = []
+    for name, path in PAGES.items():
+        response = client.get(path)
+        assert response.status_code == (404 if name == "not-found" else 200), path
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    for template in ERROR_TEMPLATES:
+        files.append(tmp_path / template)
+        files[-1].write_text(render_to_string(template))
+    return files
+
+
+def test_every_public_page_is_valid_html(pages):
+    messages = nu_html_checker(pages)
+
+    problems = [
+        f"{Path(m['url']).name}:{m.get('lastLine')}: {m['type']} {m.get('subType', '')}: "
+        f"{m['message']}"
+        for m in messages
+        if m["type"] != "info" or m.get("subType") == "warning"
+    ]
+    assert problems == []
+
+
+def test_the_checker_reports_invalid_html(tmp_path):
+    broken = tmp_path / "broken.html"
+    broken.write_text("<!DOCTYPE html><html lang=en><title>x</title><p><div></p></span>")
+
+    messages = nu_html_checker([broken])
+
+    assert any(m["type"] == "error" for m in messages)

@@ -1,0 +1,80 @@
+"""What a screen reader leans on, on every public page: language, title, landmarks, headings.
+
+axe-core's WCAG rules (tests/browser) leave the one-h1, heading-order and landmark rules to its
+best practices, so they are checked here, without a browser.
+"""
+
+from itertools import pairwise
+
+import pytest
+from django.test.html import Element, parse_html
+
+from .conftest import SEED_SLUG
+
+PAGES = {
+    "catalogue": "/",
+    "search-with-results": "/?q=mediation",
+    "search-with-no-results": "/?q=zzzz",
+    "qualification": f"/qualifications/{SEED_SLUG}/",
+    "not-found": "/qualifications/no-such-qualification/",
+}
+# Every title ends with an en dash and the site name.
+TITLE_SUFFIX = " \N{EN DASH} qualsite"
+
+
+def elements(node):
+    for child in getattr(node, "children", []):
+        if isinstance(child, Element):
+            yield child
+            yield from elements(child)
+
+
+def text(node):
+    if isinstance(node, str):
+        return node
+    return " ".join(" ".join(text(child) for child in node.children).split())
+
+
+@pytest.fixture(params=PAGES)
+def page(request, client, seed):
+    response = client.get(PAGES[request.param])
+    assert response.status_code == (404 if request.param == "not-found" else 200)
+    return response.text
+
+
+def test_page_is_in_british_english(page):
+    assert '<html lang="en-GB">' in page
+
+
+def test_page_has_one_h1_and_headings_that_never_skip_a_level(page):
+    levels = [
+        int(e.name[1])
+        for e in elements(parse_html(page))
+        if e.name in {f"h{n}" for n in range(1, 7)}
+    ]
+
+    assert levels.count(1) == 1
+    assert levels[0] == 1
+    assert all(later <= earlier + 1 for earlier, later in pairwise(levels))
+
+
+def test_page_title_names_the_page_then_the_site(page):
+    tree = list(elements(parse_html(page)))
+    (title,) = [text(e) for e in tree if e.name == "title"]
+    (h1,) = [text(e) for e in tree if e.name == "h1"]
+
+    assert h1 in title
+    assert title.endswith(TITLE_SUFFIX)
+
+
+def test_page_has_banner_main_and_footer_landmarks_and_a_skip_link_to_main(page):
+    tree = list(elements(parse_html(page)))
+    names = [e.name for e in tree]
+
+    assert names.count("main") == 1
+    assert "header" in names
+    assert "footer" in names
+    (main,) = [e for e in tree if e.name == "main"]
+    (skip_link,) = [e for e in tree if "skip-link" in dict(e.attributes).get("class", "")]
+    assert dict(skip_link.attributes)["href"] == "#" + dict(main.attributes)["id"]
+    assert names.index("a") == names.index("body") + 1, "the skip link comes first"
