@@ -1,3 +1,5 @@
+import re
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -6,6 +8,8 @@ from django.utils.text import Truncator
 from . import search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 qualification_number_validator = RegexValidator(
     regex=r"^\d{3}/\d{4}/\d$",
@@ -177,8 +181,10 @@ class Qualification(models.Model):
 
     @property
     def summary(self):
-        """The first thirty words of the overview: the catalogue entry and the meta description."""
-        return Truncator(self.overview).words(30, truncate=" …")
+        """The overview's first sentence, cut at thirty words: the catalogue entry and the meta
+        description."""
+        first_sentence = _SENTENCE_END.split(self.overview.strip(), maxsplit=1)[0]
+        return Truncator(first_sentence).words(30, truncate=" …")
 
     def set_search_document(self, rows_from=None):
         """Fill the search fields from this qualification and the rows of `rows_from`.
