@@ -52,8 +52,11 @@ def static_file_for(url):
         return None
 
 
-def render_factsheet(qualification):
-    """Return the qualification's factsheet as PDF bytes."""
-    html = render_to_string("qualifications/factsheet.html", {"qualification": qualification})
+def render_factsheet(qualification, page_url=None):
+    """Return the qualification's factsheet as PDF bytes; `page_url`, the address of its page on
+    the web, is printed on it so a reader of the paper copy can find the page."""
+    html = render_to_string(
+        "qualifications/factsheet.html", {"qualification": qualification, "page_url": page_url}
+    )
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
     return document.write_pdf(pdf_tags=True)

@@ -113,7 +113,10 @@ def factsheet_view(request, slug):
     qualification = get_object_or_404(
         Qualification.objects.visible_to(request.user).for_detail_page(), slug=slug
     )
-    response = HttpResponse(render_factsheet(qualification), content_type="application/pdf")
+    page_url = request.build_absolute_uri(qualification.get_absolute_url())
+    response = HttpResponse(
+        render_factsheet(qualification, page_url=page_url), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="{qualification.factsheet_filename}"'
     if qualification.is_published:
         patch_cache_control(response, public=True, max_age=300)

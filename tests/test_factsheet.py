@@ -175,3 +175,10 @@ def test_renderer_reads_collectstatics_hashed_copies(settings, tmp_path):
     path = static_file_for(f"{BASE_URL}static/css/factsheet.0123456789ab.css")
 
     assert path.read_text() == "/* hashed */"
+
+
+def test_factsheet_gives_the_address_of_its_page(seed_pdf, seed):
+    _, reader = seed_pdf
+
+    # A long address may wrap at a slash, so compare without spaces.
+    assert f"http://testserver{seed.get_absolute_url()}" in pdf_text(reader).replace(" ", "")
