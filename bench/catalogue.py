@@ -15,13 +15,9 @@ give it an empty database you can throw away (its synthetic qualifications are d
 
 import argparse
 import os
-import statistics
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
-from pages import ROOT, hammer, manage, production_env, spare_port, wait_until_up
+from pages import manage, measure, production_env, serve
 
 SIZES = [100, 1_000, 10_000]
 
@@ -60,61 +56,36 @@ def main():
         if options.database_url:
             env["DATABASE_URL"] = options.database_url
         database = options.database_url.split(":", 1)[0] if options.database_url else "SQLite"
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_seed")
-        manage(env, "collectstatic", "--noinput")
-        port = spare_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(options.workers),
-                "--access-logfile",
-                "/dev/null",
-                "--log-level",
-                "warning",
-                "--max-requests",
-                "0",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
         try:
-            wait_until_up(port, gunicorn)
-            print(
-                f"Catalogue under gunicorn over HTTP: {options.workers} sync worker(s), "
-                f"{options.clients} client thread(s), {options.seconds:g} s per address, "
-                f"throwaway {database} database, {os.cpu_count()} CPUs"
-            )
-            published = 1  # the seed
-            for size in options.sizes:
-                if size > published:
-                    manage(
-                        env, "generate_synthetic_qualifications", "--count", str(size - published)
-                    )
-                    published = size
-                print(f"\n{size:,} published qualifications")
-                print(f"{'address':<34} {'path':<32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}  "
-                      "vs /healthz")  # fmt: skip
-                floor = None
-                for label, path in addresses(size):
-                    hammer(port, path, 0.3, 1)  # warm up
-                    rate, latencies = hammer(port, path, options.seconds, options.clients)
-                    floor = floor or rate
-                    p50 = statistics.median(latencies)
-                    p95 = statistics.quantiles(latencies, n=20)[-1]
-                    medians.setdefault(label, {})[size] = p50
-                    print(
-                        f"{label:<34} {path:<32} {rate:7.0f} {p50:7.1f} {p95:7.1f}  "
-                        f"{rate / floor:6.0%}"
-                    )
+            with serve(env, options.workers) as port:
+                print(
+                    f"Catalogue under gunicorn over HTTP: {options.workers} sync worker(s), "
+                    f"{options.clients} client thread(s), {options.seconds:g} s per address, "
+                    f"throwaway {database} database, {os.cpu_count()} CPUs"
+                )
+                published = 1  # the seed
+                for size in options.sizes:
+                    if size > published:
+                        manage(
+                            env,
+                            "generate_synthetic_qualifications",
+                            "--count",
+                            str(size - published),
+                        )
+                        published = size
+                    print(f"\n{size:,} published qualifications")
+                    print(f"{'address':<34} {'path':<32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}  "
+                          "vs /healthz")  # fmt: skip
+                    floor = None
+                    for label, path in addresses(size):
+                        rate, p50, p95 = measure(port, path, options.seconds, options.clients)
+                        floor = floor or rate
+                        medians.setdefault(label, {})[size] = p50
+                        print(
+                            f"{label:<34} {path:<32} {rate:7.0f} {p50:7.1f} {p95:7.1f}  "
+                            f"{rate / floor:6.0%}"
+                        )
         finally:
-            gunicorn.terminate()
-            gunicorn.wait()
             if options.database_url:
                 manage(env, "generate_synthetic_qualifications", "--delete")
 

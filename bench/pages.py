@@ -9,6 +9,7 @@ to WeasyPrint rendering the same text unstyled.
 """
 
 import argparse
+import contextlib
 import http.client
 import os
 import socket
@@ -79,6 +80,13 @@ def hammer(port, path, seconds, clients):
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
+def measure(port, path, seconds, clients):
+    """Warm `path` up, then return its (requests per second, p50 ms, p95 ms)."""
+    hammer(port, path, 0.3, 1)
+    rate, latencies = hammer(port, path, seconds, clients)
+    return rate, statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
+
+
 def wait_until_up(port, process):
     for _ in range(100):
         if process.poll() is not None:
@@ -89,6 +97,40 @@ def wait_until_up(port, process):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not start")
+
+
+@contextlib.contextmanager
+def serve(env, workers):
+    """Set up the database in `env` with the seed, run gunicorn on a spare port; yield the port."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_seed")
+    manage(env, "collectstatic", "--noinput")
+    port = spare_port()
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+            "--max-requests",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up(port, gunicorn)
+        yield port
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait()
 
 
 def render_times(env, repeats=5):
@@ -133,31 +175,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as workdir:
         env = production_env(workdir)
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_seed")
-        manage(env, "collectstatic", "--noinput")
-        port = spare_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(options.workers),
-                "--access-logfile",
-                "/dev/null",
-                "--log-level",
-                "warning",
-                "--max-requests",
-                "0",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            wait_until_up(port, gunicorn)
+        with serve(env, options.workers) as port:
             print(
                 f"gunicorn, {options.workers} sync workers, SQLite; {options.clients} client "
                 f"threads for {options.seconds:g} s per address, on {os.cpu_count()} CPUs"
@@ -165,15 +183,9 @@ def main():
             print(f"{'address':<60} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  vs /healthz")
             floor = None
             for path in PATHS:
-                hammer(port, path, 0.5, 1)  # warm up
-                rate, latencies = hammer(port, path, options.seconds, options.clients)
+                rate, p50, p95 = measure(port, path, options.seconds, options.clients)
                 floor = floor or rate
-                p50 = statistics.median(latencies)
-                p95 = statistics.quantiles(latencies, n=20)[-1]
                 print(f"{path:<60} {rate:8.0f} {p50:8.1f} {p95:8.1f}  {rate / floor:6.0%}")
-        finally:
-            gunicorn.terminate()
-            gunicorn.wait()
         styled, unstyled = render_times(env)
         print(
             f"factsheet render: {styled * 1000:.0f} ms; WeasyPrint, same text unstyled: "
