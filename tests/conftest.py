@@ -5,6 +5,16 @@ from qualifications.models import Qualification
 
 SEED_SLUG = "interpersonal-mediation-level-4"
 
+# Every public page the accessibility and structure checks cover, by a name the browser tests'
+# screenshots are filed under.
+PAGES = {
+    "catalogue": "/",
+    "search-with-results": "/?q=mediation",
+    "search-with-no-results": "/?q=zzzz",
+    "qualification": f"/qualifications/{SEED_SLUG}/",
+    "not-found": "/qualifications/no-such-qualification/",
+}
+
 
 @pytest.fixture
 def seed(db):

@@ -9,15 +9,8 @@ from itertools import pairwise
 import pytest
 from django.test.html import Element, parse_html
 
-from .conftest import SEED_SLUG
+from .conftest import PAGES
 
-PAGES = {
-    "catalogue": "/",
-    "search-with-results": "/?q=mediation",
-    "search-with-no-results": "/?q=zzzz",
-    "qualification": f"/qualifications/{SEED_SLUG}/",
-    "not-found": "/qualifications/no-such-qualification/",
-}
 # Every title ends with an en dash and the site name.
 TITLE_SUFFIX = " \N{EN DASH} qualsite"
 

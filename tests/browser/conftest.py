@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import SEED_SLUG
 from tests.factories import AwardingOrganisationFactory, QualificationFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,15 +31,6 @@ ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
 WIDTHS = [320, 1280]
 VIEWPORT_HEIGHT = 900
-
-# Every public page the accessibility checks cover, by a name the screenshots are filed under.
-PAGES = {
-    "catalogue": "/",
-    "search-with-results": "/?q=mediation",
-    "search-with-no-results": "/?q=zzzz",
-    "qualification": f"/qualifications/{SEED_SLUG}/",
-    "not-found": "/qualifications/no-such-qualification/",
-}
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 import pytest
 
-from .conftest import PAGES, ROOT
+from tests.conftest import PAGES
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.browser
 

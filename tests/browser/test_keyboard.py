@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import PAGES
+from tests.conftest import PAGES
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from .conftest import PAGES
+from tests.conftest import PAGES
 
 pytestmark = pytest.mark.browser
 
