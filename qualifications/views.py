@@ -3,7 +3,12 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+)
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.defaults import bad_request
@@ -108,15 +113,21 @@ class QualificationDetailView(DetailView):
 def factsheet_view(request, slug):
     # WeasyPrint takes about a second to import: only this view pays for it, not every
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
-    from .factsheets import render_factsheet
+    from .factsheets import factsheet_pdf, factsheet_version
 
     qualification = get_object_or_404(
         Qualification.objects.visible_to(request.user).for_detail_page(), slug=slug
     )
     page_url = request.build_absolute_uri(qualification.get_absolute_url())
-    response = HttpResponse(
-        render_factsheet(qualification, page_url=page_url), content_type="application/pdf"
-    )
+    etag = f'"{factsheet_version(qualification, page_url)}"'
+    last_modified = qualification.updated_at.timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(
+            factsheet_pdf(qualification, page_url), content_type="application/pdf"
+        )
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
     response["Content-Disposition"] = f'attachment; filename="{qualification.factsheet_filename}"'
     if qualification.is_published:
         patch_cache_control(response, public=True, max_age=300)

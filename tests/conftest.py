@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from qualifications.models import Qualification
@@ -14,6 +15,12 @@ PAGES = {
     "qualification": f"/qualifications/{SEED_SLUG}/",
     "not-found": "/qualifications/no-such-qualification/",
 }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached, as a fresh server would."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -182,3 +182,51 @@ def test_factsheet_gives_the_address_of_its_page(seed_pdf, seed):
 
     # A long address may wrap at a slash, so compare without spaces.
     assert f"http://testserver{seed.get_absolute_url()}" in pdf_text(reader).replace(" ", "")
+
+
+def test_an_unchanged_factsheet_is_rendered_once(client, seed, monkeypatch):
+    renders = []
+
+    def counting_render(qualification, page_url=None):
+        renders.append(qualification.pk)
+        return render_factsheet(qualification, page_url=page_url)
+
+    monkeypatch.setattr("qualifications.factsheets.render_factsheet", counting_render)
+
+    first = client.get(seed.get_factsheet_url())
+    second = client.get(seed.get_factsheet_url())
+
+    assert renders == [seed.pk]
+    assert first.content == second.content
+
+
+def test_an_edit_shows_in_the_factsheet_at_once(client, seed):
+    client.get(seed.get_factsheet_url())
+    seed.title = "Interpersonal Mediation Level 4 Diploma"
+    seed.save()
+
+    response = client.get(seed.get_factsheet_url())
+
+    assert "Interpersonal Mediation Level 4 Diploma" in pdf_text(
+        PdfReader(io.BytesIO(response.content))
+    )
+
+
+def test_a_browser_holding_the_current_factsheet_is_told_it_is_unchanged(client, seed):
+    first = client.get(seed.get_factsheet_url())
+
+    again = client.get(seed.get_factsheet_url(), headers={"if-none-match": first["ETag"]})
+
+    assert first["Last-Modified"]
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_a_browser_holding_an_old_factsheet_gets_the_new_one(client, seed):
+    first = client.get(seed.get_factsheet_url())
+    seed.save()
+
+    again = client.get(seed.get_factsheet_url(), headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
