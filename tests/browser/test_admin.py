@@ -1,0 +1,44 @@
+"""Staff edit a qualification in the admin, in a real browser, under the site's strict CSP."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from qualifications.models import Qualification
+from tests.conftest import SEED_SLUG
+from tests.factories import EmployerFactory
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-test-password-for-staff"
+
+
+@pytest.fixture
+def staff_visit(visit_at):
+    get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    visit = visit_at(1280)
+    visit.open("/admin/login/")
+    visit.page.fill("#id_username", "editor")
+    visit.page.fill("#id_password", PASSWORD)
+    with visit.page.expect_navigation():
+        visit.page.click("input[type=submit]")
+    return visit
+
+
+def test_staff_pick_a_supporting_employer_with_autocomplete_and_save(staff_visit):
+    EmployerFactory(name="Nottinghamshire Fire and Rescue Service")
+    qualification = Qualification.objects.get(slug=SEED_SLUG)
+    visit = staff_visit
+
+    visit.open(f"/admin/qualifications/qualification/{qualification.pk}/change/")
+    visit.page.click("#employer_supports-group .add-row a")
+    visit.page.click("#employer_supports-group tr.dynamic-employer_supports .select2-selection")
+    visit.page.keyboard.type("nottingham")
+    visit.page.click(".select2-results__option >> text=Nottinghamshire Fire and Rescue Service")
+    with visit.page.expect_navigation():
+        visit.page.click("input[name=_save]")
+
+    assert "was changed successfully" in visit.page.inner_text(".messagelist")
+    names = [employer.name for employer in qualification.supporting_employers.all()]
+    assert "Nottinghamshire Fire and Rescue Service" in names
+    # The admin's own scripts and styles run under the same policy as the public site.
+    assert [error for error in visit.console_errors if "Content Security Policy" in error] == []
