@@ -1,6 +1,5 @@
 """The PDF factsheet: the page's section templates, typeset by WeasyPrint for A4."""
 
-import hashlib
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -10,14 +9,12 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.utils._os import safe_join
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-# An edit changes a factsheet's key at once, and so does a new stylesheet; a change to the templates
-# alone is seen within a day.
-CACHE_SECONDS = 24 * 60 * 60
+from .models import Qualification
+from .versions import CACHE_SECONDS, content_version
 
 # WeasyPrint resolves relative URLs against this base; it names no real host, so nothing here can
 # reach the network even if the fetcher below were bypassed.
@@ -69,23 +66,18 @@ def render_factsheet(qualification, page_url=None):
     return document.write_pdf(pdf_tags=True)
 
 
-def factsheet_version(qualification, page_url):
-    """A digest of all a factsheet is made from: the qualification's content version, the page
-    address printed on it and the factsheet's stylesheet (whose name changes with its content)."""
-    made_from = [
-        str(qualification.pk),
-        qualification.updated_at.isoformat(),
-        page_url,
-        static("css/factsheet.css"),
-    ]
-    return hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:32]
+def factsheet_version(version, page_url):
+    """The version of a factsheet: its qualification's (`version`, from `version_of()`), the page
+    address printed on it, and the design's."""
+    return content_version("factsheet", version.pk, version.updated_at, page_url)
 
 
-def factsheet_pdf(qualification, page_url):
+def factsheet_pdf(version, page_url):
     """The factsheet as PDF bytes: rendered once for each version, then kept in the cache, which
-    every server shares when CACHE_URL names a shared one."""
-    return cache.get_or_set(
-        f"factsheet:{factsheet_version(qualification, page_url)}",
-        lambda: render_factsheet(qualification, page_url=page_url),
-        CACHE_SECONDS,
-    )
+    every server shares when CACHE_URL names a shared one. Only a render loads the qualification."""
+
+    def render():
+        qualification = Qualification.objects.for_detail_page().get(pk=version.pk)
+        return render_factsheet(qualification, page_url=page_url)
+
+    return cache.get_or_set(factsheet_version(version, page_url), render, CACHE_SECONDS)

@@ -17,6 +17,11 @@ qualification_number_validator = RegexValidator(
 )
 
 
+def factsheet_filename(slug):
+    """The name a downloaded factsheet is saved under."""
+    return f"{slug}-factsheet.pdf"
+
+
 class AwardingOrganisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     website = models.URLField(blank=True, help_text="The organisation's own site, if it has one.")
@@ -177,7 +182,7 @@ class Qualification(models.Model):
 
     @property
     def factsheet_filename(self):
-        return f"{self.slug}-factsheet.pdf"
+        return factsheet_filename(self.slug)
 
     @property
     def summary(self):

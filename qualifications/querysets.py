@@ -99,6 +99,11 @@ class QualificationQuerySet(models.QuerySet):
             awarding_organisations=sorted(organisations, key=lambda pair: pair[1].casefold()),
         )
 
+    def version_of(self, slug):
+        """The pk, updated_at and status of the qualification with `slug`, or None: what keys its
+        cached page and factsheet, fetched without the rest."""
+        return self.filter(slug=slug).values_list("pk", "updated_at", "status", named=True).first()
+
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
         from .models import EmployerSupport

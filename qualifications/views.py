@@ -1,7 +1,7 @@
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.cache import (
     add_never_cache_headers,
@@ -15,8 +15,10 @@ from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
 from . import structured_data
+from .choices import Status
 from .forms import CatalogueSearchForm
-from .models import Qualification
+from .models import Qualification, factsheet_filename
+from .versions import CACHE_SECONDS, content_version
 
 
 class QualificationListView(ListView):
@@ -67,6 +69,28 @@ class QualificationDetailView(DetailView):
     template_name = "qualifications/qualification_detail.html"
     context_object_name = "qualification"
 
+    def get(self, request, *args, **kwargs):
+        # A published page reached without a query string (the canonical address, as search
+        # engines and shared links give it) is kept in the cache under its version: one small
+        # query instead of four and a render. Drafts and pages with a query string (breadcrumbs
+        # back to a search) are rendered each time.
+        version = (
+            None if request.GET else Qualification.objects.published().version_of(kwargs["slug"])
+        )
+        if version is None:
+            return super().get(request, *args, **kwargs)
+        key = content_version("page", version.pk, version.updated_at, request.get_host())
+        etag = f'"{key}"'
+        if not_modified := get_conditional_response(request, etag=etag):
+            return not_modified
+
+        def render():
+            return super(QualificationDetailView, self).get(request, *args, **kwargs).render()
+
+        response = HttpResponse(cache.get_or_set(key, lambda: render().content, CACHE_SECONDS))
+        response["ETag"] = etag
+        return response
+
     def get_queryset(self):
         return Qualification.objects.visible_to(self.request.user).for_detail_page()
 
@@ -115,21 +139,19 @@ def factsheet_view(request, slug):
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
     from .factsheets import factsheet_pdf, factsheet_version
 
-    qualification = get_object_or_404(
-        Qualification.objects.visible_to(request.user).for_detail_page(), slug=slug
-    )
-    page_url = request.build_absolute_uri(qualification.get_absolute_url())
-    etag = f'"{factsheet_version(qualification, page_url)}"'
-    last_modified = qualification.updated_at.timestamp()
+    version = Qualification.objects.visible_to(request.user).version_of(slug)
+    if version is None:
+        raise Http404("No qualification has that address.")
+    page_url = request.build_absolute_uri(reverse("qualifications:detail", args=[slug]))
+    etag = f'"{factsheet_version(version, page_url)}"'
+    last_modified = version.updated_at.timestamp()
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = HttpResponse(
-            factsheet_pdf(qualification, page_url), content_type="application/pdf"
-        )
+        response = HttpResponse(factsheet_pdf(version, page_url), content_type="application/pdf")
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
-    response["Content-Disposition"] = f'attachment; filename="{qualification.factsheet_filename}"'
-    if qualification.is_published:
+    response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
+    if version.status == Status.PUBLISHED:
         patch_cache_control(response, public=True, max_age=300)
     else:
         add_never_cache_headers(response)

@@ -13,8 +13,11 @@ from .factories import (
 )
 from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
-# The qualification with its organisation, then its audiences, its roles, its employers.
-DETAIL_PAGE_QUERIES = 4
+# Its version (what keys the cached page), the qualification with its organisation, then its
+# audiences, its roles, its employers.
+DETAIL_PAGE_QUERIES = 5
+# Its version only: the rest comes from the cache.
+CACHED_DETAIL_PAGE_QUERIES = 1
 
 
 class _TextAndHeadings(HTMLParser):
@@ -91,9 +94,50 @@ def test_detail_page_runs_a_fixed_number_of_queries(client, db, django_assert_nu
 
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(qualification.get_absolute_url())
+    with django_assert_num_queries(CACHED_DETAIL_PAGE_QUERIES):
+        again = client.get(qualification.get_absolute_url())
 
     assert response.status_code == 200
     assert response.text.count('class="roles__role"') == 10
+    assert again.content == response.content
+
+
+def test_an_edit_shows_on_the_page_at_once(client, seed):
+    client.get(seed.get_absolute_url())
+    role = seed.progression_roles.first()
+    role.title = "Community mediator"
+    role.save()
+
+    response = client.get(seed.get_absolute_url())
+
+    assert "Community mediator" in response.text
+
+
+def test_a_browser_holding_the_current_page_is_told_it_is_unchanged(client, seed):
+    first = client.get(seed.get_absolute_url())
+
+    again = client.get(seed.get_absolute_url(), headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 304
+
+
+def test_a_new_design_gets_new_cache_keys(settings, tmp_path):
+    from qualifications import versions
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>old design</p>")
+    settings.BASE_DIR = tmp_path
+    try:
+        versions.design_version.cache_clear()
+        old = versions.design_version()
+        page.write_text("<p>new design</p>")
+        versions.design_version.cache_clear()
+        new = versions.design_version()
+    finally:
+        versions.design_version.cache_clear()
+
+    assert old != new
 
 
 def test_unknown_slug_gets_the_sites_404_page(client, db):
