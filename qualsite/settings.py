@@ -46,9 +46,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
-# Rendered qualification pages and factsheets are kept here. The default is each process's own memory; production with
-# several servers points CACHE_URL at a shared cache, e.g. dbcache://qualsite_cache (a table in
-# the database: run `manage.py createcachetable` once) or filecache:///var/cache/qualsite.
+# Rendered qualification pages and factsheets are kept here. The default is each process's own
+# memory; production with several servers points CACHE_URL at a shared cache, e.g.
+# dbcache://qualsite_cache (a table in the database: run `manage.py createcachetable` once) or
+# filecache:///var/cache/qualsite.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # APPS
