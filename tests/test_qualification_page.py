@@ -1,6 +1,5 @@
 from html.parser import HTMLParser
 
-import pytest
 from django.urls import reverse
 
 from qualifications.choices import Status
@@ -174,18 +173,3 @@ def test_staff_entered_html_is_shown_as_text(client, db):
     assert "<script>alert" not in response.text
     assert '<img src="https://evil.example' not in response.text
     assert "&lt;script&gt;alert" in response.text
-
-
-@pytest.mark.parametrize("path", ["/", "/healthz"])
-def test_public_pages_answer(client, db, path):
-    assert client.get(path).status_code == 200
-
-
-def test_catalogue_lists_published_qualifications_only(client, db):
-    published = QualificationFactory(title="Published Thing")
-    QualificationFactory(title="Draft Thing", status=Status.DRAFT)
-
-    response = client.get("/")
-
-    assert published.get_absolute_url() in response.text
-    assert "Draft Thing" not in response.text

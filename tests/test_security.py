@@ -82,6 +82,13 @@ def test_the_only_inline_script_elements_are_json_ld_data(client, seed):
     assert {script.attrs.get("type") for script in scripts} == {"application/ld+json"}
 
 
+def test_healthz_answers_when_the_database_does(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+
+
 class _UnreachableDatabase:
     def cursor(self):
         raise OperationalError("could not connect to server")
