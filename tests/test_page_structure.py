@@ -58,6 +58,9 @@ def test_page_title_names_the_page_then_the_site(page):
 
     assert h1 in title
     assert title.endswith(TITLE_SUFFIX)
+    # As sent, on one line: a tab's label and a screen reader read it raw.
+    raw_title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "\n" not in raw_title
 
 
 def test_page_has_banner_main_and_footer_landmarks_and_a_skip_link_to_main(page):
