@@ -11,6 +11,7 @@ from .models import (
     ProgressionRole,
     Qualification,
 )
+from .versions import public_content_changing
 
 
 class AudienceInline(admin.TabularInline):
@@ -117,6 +118,7 @@ class QualificationAdmin(admin.ModelAdmin):
     def _set_status(self, request, queryset, status, done):
         # update() skips save(), so stamp updated_at by hand: the sitemap and caches rely on it.
         count = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
+        public_content_changing()
         self.message_user(
             request, f"{count} qualification{'s' if count != 1 else ''} {done}.", messages.SUCCESS
         )

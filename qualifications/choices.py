@@ -4,6 +4,7 @@ from django.db import models
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Level(models.IntegerChoices):

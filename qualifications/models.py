@@ -1,8 +1,10 @@
 import re
 
+import reversion
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from . import search
@@ -33,6 +35,7 @@ class AwardingOrganisation(models.Model):
         return self.name
 
 
+@reversion.register()
 class Employer(models.Model):
     name = models.CharField(
         max_length=200,
@@ -47,6 +50,7 @@ class Employer(models.Model):
         return self.name
 
 
+@reversion.register(follow=["audiences", "progression_roles", "employer_supports"])
 class Qualification(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -58,7 +62,22 @@ class Qualification(models.Model):
         max_length=10,
         choices=Status,
         default=Status.DRAFT,
-        help_text="Only published qualifications appear on the public site.",
+        help_text="Only published qualifications appear on the public site; a withdrawn one's "
+        "page says it has been withdrawn.",
+    )
+    live_from = models.DateTimeField(
+        "goes live",
+        null=True,
+        blank=True,
+        help_text="When a published qualification first appears on the site, usually the "
+        "Register's operational start date. Leave empty to show it as soon as it is published.",
+    )
+    live_until = models.DateTimeField(
+        "withdrawn from",
+        null=True,
+        blank=True,
+        help_text="When it leaves the site and its page says it has been withdrawn, usually the "
+        "Register's certification end date. Leave empty to keep it on the site.",
     )
     awarding_organisation = models.ForeignKey(
         AwardingOrganisation, on_delete=models.PROTECT, related_name="qualifications"
@@ -147,6 +166,9 @@ class Qualification(models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [
+            ("publish_qualification", "Can publish, schedule and withdraw qualifications"),
+        ]
         indexes = [
             models.Index(fields=["status", "title"]),
             # Covers the catalogue's filter values (catalogue_facets), read from the index alone.
@@ -180,6 +202,24 @@ class Qualification(models.Model):
     def is_published(self):
         return self.status == Status.PUBLISHED
 
+    def is_live(self, now=None):
+        """Whether the public sees it now: published, gone live and not yet withdrawn."""
+        now = now or timezone.now()
+        return (
+            self.status == Status.PUBLISHED
+            and (self.live_from is None or self.live_from <= now)
+            and (self.live_until is None or now < self.live_until)
+        )
+
+    def is_withdrawn(self, now=None):
+        """Whether its page answers 410 Gone: withdrawn, or past its withdrawal date."""
+        now = now or timezone.now()
+        return self.status == Status.WITHDRAWN or (
+            self.status == Status.PUBLISHED
+            and self.live_until is not None
+            and self.live_until <= now
+        )
+
     @property
     def factsheet_filename(self):
         return factsheet_filename(self.slug)
@@ -209,6 +249,7 @@ class Qualification(models.Model):
             setattr(self, field, text)
 
 
+@reversion.register(follow=["qualification"])
 class Audience(models.Model):
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="audiences"
@@ -227,6 +268,7 @@ class Audience(models.Model):
         return self.description
 
 
+@reversion.register(follow=["qualification"])
 class ProgressionRole(models.Model):
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="progression_roles"
@@ -249,6 +291,7 @@ class ProgressionRole(models.Model):
         return self.title
 
 
+@reversion.register(follow=["qualification", "employer"])
 class EmployerSupport(models.Model):
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="employer_supports"

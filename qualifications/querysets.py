@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch, Q
+from django.utils import timezone
 
 from . import search
 from .choices import Level, Status
@@ -20,12 +21,35 @@ class CatalogueFacets:
 
 
 class QualificationQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
+    def published(self, now=None):
+        """Those the public sees now: published, gone live and not yet withdrawn. Decided at
+        each request from the dates, so nothing appears early or lingers late."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(live_from__isnull=True) | Q(live_from__lte=now),
+            Q(live_until__isnull=True) | Q(live_until__gt=now),
+            status=Status.PUBLISHED,
+        )
+
+    def withdrawn(self, now=None):
+        """Those whose pages answer 410 Gone: withdrawn, or past their withdrawal date."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Status.WITHDRAWN) | Q(status=Status.PUBLISHED, live_until__lte=now)
+        )
 
     def visible_to(self, user):
-        """Published qualifications, and drafts too for staff, who preview them."""
-        return self if user.is_staff else self.published()
+        """What the public sees now; everything, drafts too, for those allowed to preview."""
+        return self if user.has_perm("qualifications.view_qualification") else self.published()
+
+    def next_scheduled_change(self, now=None):
+        """The next time a published qualification goes live or is withdrawn, or None."""
+        now = now or timezone.now()
+        scheduled = self.filter(status=Status.PUBLISHED).aggregate(
+            live_from=Min("live_from", filter=Q(live_from__gt=now)),
+            live_until=Min("live_until", filter=Q(live_until__gt=now)),
+        )
+        return min(filter(None, scheduled.values()), default=None)
 
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)

@@ -5,6 +5,9 @@ role or employer support is added, changed, moved to another qualification or de
 employer or awarding organisation is renamed, and when a fixture is loaded (`loaddata` saves raw,
 without calling `save()`). Bulk writes (`update()`, `bulk_create()`) send no signals: whoever makes
 them calls `refresh_search_documents()` (the synthetic data command builds the text itself).
+
+Every change also gives the public content a new version once it is committed (versions.py), so
+nothing kept in the cache under the old one is served again.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -19,6 +22,7 @@ from .models import (
     ProgressionRole,
     Qualification,
 )
+from .versions import public_content_changing
 
 ROW_MODELS = (Audience, ProgressionRole, EmployerSupport)
 
@@ -30,12 +34,20 @@ def _refresh(touch=True, **filters):
     qualifications.refresh_search_documents()
     if touch:
         qualifications.update(updated_at=timezone.now())
+    public_content_changing()
 
 
 @receiver(post_save, sender=Qualification)
 def refresh_loaded_qualification(sender, instance, raw, **kwargs):
     if raw:
         _refresh(touch=False, pk=instance.pk)
+    else:
+        public_content_changing()
+
+
+@receiver(post_delete, sender=Qualification)
+def forget_deleted_qualification(sender, instance, **kwargs):
+    public_content_changing()
 
 
 def remember_previous_qualification(sender, instance, raw, **kwargs):

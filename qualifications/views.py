@@ -1,7 +1,8 @@
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import (
     add_never_cache_headers,
@@ -15,7 +16,6 @@ from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
 from . import structured_data
-from .choices import Status
 from .forms import CatalogueSearchForm
 from .models import Qualification, factsheet_filename
 from .versions import CACHE_SECONDS, content_version
@@ -78,7 +78,10 @@ class QualificationDetailView(DetailView):
             None if request.GET else Qualification.objects.published().version_of(kwargs["slug"])
         )
         if version is None:
-            return super().get(request, *args, **kwargs)
+            try:
+                return super().get(request, *args, **kwargs)
+            except Http404:
+                return withdrawn_response(request, kwargs["slug"])
         key = content_version("page", version.pk, version.updated_at, request.get_host())
         etag = f'"{key}"'
         if not_modified := get_conditional_response(request, etag=etag):
@@ -127,8 +130,9 @@ class QualificationDetailView(DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        if not self.object.is_published:
-            # A draft preview must never sit in a shared cache.
+        if not self.object.is_live():
+            # A preview of a draft, scheduled or withdrawn qualification must never sit in a
+            # shared cache.
             add_never_cache_headers(response)
         return response
 
@@ -139,9 +143,12 @@ def factsheet_view(request, slug):
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
     from .factsheets import factsheet_pdf, factsheet_version
 
-    version = Qualification.objects.visible_to(request.user).version_of(slug)
+    version = Qualification.objects.published().version_of(slug)
+    live = version is not None
+    if not live:
+        version = Qualification.objects.visible_to(request.user).version_of(slug)
     if version is None:
-        raise Http404("No qualification has that address.")
+        return withdrawn_response(request, slug)
     page_url = request.build_absolute_uri(reverse("qualifications:detail", args=[slug]))
     etag = f'"{factsheet_version(version, page_url)}"'
     last_modified = version.updated_at.timestamp()
@@ -151,11 +158,24 @@ def factsheet_view(request, slug):
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
     response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
-    if version.status == Status.PUBLISHED:
+    if live:
         patch_cache_control(response, public=True, max_age=300)
     else:
         add_never_cache_headers(response)
     return response
+
+
+def withdrawn_response(request, slug):
+    """The 410 Gone page of a withdrawn qualification; Http404 if `slug` names none."""
+    qualification = (
+        Qualification.objects.withdrawn()
+        .filter(slug=slug)
+        .only("title", "qualification_number")
+        .first()
+    )
+    if qualification is None:
+        raise Http404("No qualification has that address.")
+    return HttpResponseGone(render_to_string("410.html", {"qualification": qualification}, request))
 
 
 @never_cache

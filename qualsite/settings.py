@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "reversion",
     "qualifications",
 ]
 
