@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from . import search
 from .choices import Level, Status
+from .permissions import can_preview
 
 # Synthetic qualifications, made for benchmarks by `generate_synthetic_qualifications`.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -40,7 +41,7 @@ class QualificationQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """What the public sees now; everything, drafts too, for those allowed to preview."""
-        return self if user.has_perm("qualifications.view_qualification") else self.published()
+        return self if can_preview(user) else self.published()
 
     def next_scheduled_change(self, now=None):
         """The next time a published qualification goes live or is withdrawn, or None."""
