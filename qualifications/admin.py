@@ -1,7 +1,16 @@
+import reversion
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
+from . import history
+from .admin_forms import AudienceFormSet, QualificationAdminForm
 from .choices import Status
 from .models import (
     Audience,
@@ -11,11 +20,13 @@ from .models import (
     ProgressionRole,
     Qualification,
 )
-from .versions import public_content_changing
+from .permissions import can_publish
+from .refresh import one_refresh
 
 
 class AudienceInline(admin.TabularInline):
     model = Audience
+    formset = AudienceFormSet
     extra = 0
     fields = ["description", "order"]
     verbose_name_plural = "Is this qualification right for you? Who it suits"
@@ -46,7 +57,8 @@ class SupportedQualificationInline(admin.TabularInline):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(VersionAdmin):
+    form = QualificationAdminForm
     list_display = [
         "title",
         "qualification_number",
@@ -63,10 +75,19 @@ class QualificationAdmin(admin.ModelAdmin):
     date_hierarchy = "updated_at"
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "withdraw", "return_to_draft"]
     save_on_top = True
+    history_latest_first = True
+    object_history_template = "admin/qualifications/qualification/object_history.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "awarding_organisation"]}),
+        (None, {"fields": ["title", "slug", "awarding_organisation", "edit_version"]}),
+        (
+            "Publication",
+            {
+                "description": "Only publishers can publish, schedule or withdraw a qualification.",
+                "fields": ["status", ("live_from", "live_until")],
+            },
+        ),
         (
             "Key facts",
             {
@@ -107,18 +128,136 @@ class QualificationAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
-    @admin.action(description="Publish the selected qualifications", permissions=["change"])
+    # Only publishers change what the public sees and when.
+    PUBLICATION_FIELDS = ["status", "live_from", "live_until"]
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if not can_publish(request.user):
+            readonly = [*readonly, *self.PUBLICATION_FIELDS]
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.editor = request.user
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The qualification and its inline rows are saved together: rebuild its search text and
+        # mark it updated once, at the end, inside the same transaction.
+        with transaction.atomic(), one_refresh():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["conflict"] = getattr(context["adminform"].form, "conflict", None)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    # History: compare two versions; restoring a version with another status is for publishers.
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.compare_view),
+            name="qualifications_qualification_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        qualification = self.get_object(request, object_id)
+        versions = history.versions_of(qualification) if qualification else []
+        extra_context = {**(extra_context or {}), "versions": versions}
+        return super().history_view(request, object_id, extra_context)
+
+    def compare_view(self, request, object_id):
+        qualification = self.get_object(request, object_id)
+        if qualification is None or not self.has_view_or_change_permission(request, qualification):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object(qualification).select_related("revision__user")
+        try:
+            older, newer = sorted(
+                (get_object_or_404(versions, pk=request.GET.get(name, "")) for name in "ab"),
+                key=lambda version: (version.revision.date_created, version.pk),
+            )
+        except ValueError:
+            messages.error(request, "Choose two versions to compare.")
+            return self._redirect_to_history(qualification)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": qualification,
+            "title": f"Compare versions of {qualification}",
+            "older": older,
+            "newer": newer,
+            "changes": history.differences(
+                history.version_snapshot(older), history.version_snapshot(newer)
+            ),
+        }
+        return TemplateResponse(request, "admin/qualifications/qualification/compare.html", context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        qualification = self.get_object(request, object_id)
+        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        if qualification is not None and not can_publish(request.user):
+            kept = version.field_dict
+            if any(kept.get(f) != getattr(qualification, f) for f in self.PUBLICATION_FIELDS):
+                messages.error(
+                    request,
+                    "That version was published, scheduled or withdrawn differently from now: "
+                    "only a publisher can restore it.",
+                )
+                return self._redirect_to_history(qualification)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not can_publish(request.user):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+    def _redirect_to_history(self, qualification):
+        return redirect("admin:qualifications_qualification_history", qualification.pk)
+
+    # Actions: publishers only; each change is a version in the history.
+
+    @admin.action(description="Publish the selected qualifications", permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Status.PUBLISHED, "published")
+        ready = []
+        for qualification in queryset.exclude(status=Status.PUBLISHED):
+            if problems := qualification.publication_problems():
+                self.message_user(
+                    request,
+                    f"{qualification} was not published: {' '.join(problems.values())}",
+                    messages.ERROR,
+                )
+            else:
+                ready.append(qualification)
+        self._set_status(request, ready, Status.PUBLISHED, "published")
 
-    @admin.action(description="Return the selected qualifications to draft", permissions=["change"])
-    def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Status.DRAFT, "returned to draft")
+    @admin.action(description="Withdraw the selected qualifications", permissions=["publish"])
+    def withdraw(self, request, queryset):
+        self._set_status(
+            request, queryset.exclude(status=Status.WITHDRAWN), Status.WITHDRAWN, "withdrawn"
+        )
 
-    def _set_status(self, request, queryset, status, done):
-        # update() skips save(), so stamp updated_at by hand: the sitemap and caches rely on it.
-        count = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
-        public_content_changing()
+    @admin.action(
+        description="Return the selected qualifications to draft", permissions=["publish"]
+    )
+    def return_to_draft(self, request, queryset):
+        self._set_status(
+            request, queryset.exclude(status=Status.DRAFT), Status.DRAFT, "returned to draft"
+        )
+
+    def _set_status(self, request, qualifications, status, done):
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment(f"{done.capitalize()}.")
+            for qualification in qualifications:
+                qualification.status = status
+                # The row is locked, so a save racing this one waits and then sees the change.
+                qualification.save()
+        count = len(qualifications)
         self.message_user(
             request, f"{count} qualification{'s' if count != 1 else ''} {done}.", messages.SUCCESS
         )

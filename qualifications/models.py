@@ -1,13 +1,14 @@
 import re
 
 import reversion
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from . import search
+from . import refresh, search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
 
@@ -94,8 +95,9 @@ class Qualification(models.Model):
 
     overview = models.TextField(
         "what the qualification covers",
+        blank=True,
         help_text="Answers “What does this qualification cover?”. Leave a blank line between "
-        "paragraphs.",
+        "paragraphs. Needed before it can be published.",
     )
     in_apprenticeship_framework = models.BooleanField(
         "included in an apprenticeship framework",
@@ -182,6 +184,11 @@ class Qualification(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if refresh.deferring():
+            # The search text is rebuilt once, when the whole form (rows included) is saved.
+            super().save(*args, **kwargs)
+            refresh.refresh([self.pk])
+            return
         saved = None
         if self.pk is not None:
             # This qualification's own fields come from self, which may hold unsaved edits; its
@@ -197,6 +204,28 @@ class Qualification(models.Model):
 
     def get_factsheet_url(self):
         return reverse("qualifications:factsheet", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == Status.PUBLISHED:
+            problems = self.publication_problems()
+            problems.pop("audiences", None)  # rows are checked where they are edited
+            if problems:
+                raise ValidationError(problems)
+
+    def publication_problems(self, audience_count=None):
+        """What a learner would miss if this were published now, as {field: message}; empty
+        when it is ready. `audience_count` is how many audiences it has (or will have once the
+        form being saved is); None counts those saved."""
+        if audience_count is None:
+            audience_count = self.audiences.count() if self.pk else 0
+        problems = {}
+        if not self.overview.strip():
+            problems["overview"] = "Say what the qualification covers before publishing it."
+        if not self.qualification_number:
+            problems["qualification_number"] = "Give the qualification number before publishing it."
+        if not audience_count:
+            problems["audiences"] = "Add at least one audience (who it suits) before publishing it."
+        return problems
 
     @property
     def is_published(self):

@@ -142,9 +142,13 @@ class QualificationQuerySet(models.QuerySet):
             ),
         )
 
-    def refresh_search_documents(self):
-        """Recompute the stored search text of these qualifications; returns how many."""
+    def refresh_search_documents(self, updated_at=None):
+        """Recompute the stored search text of these qualifications, and set their `updated_at`
+        too if given, in one UPDATE per 500; returns how many."""
         qualifications = list(self.for_detail_page())
         for qualification in qualifications:
             qualification.set_search_document(rows_from=qualification)
-        return self.model.objects.bulk_update(qualifications, search.FIELDS, batch_size=500)
+            if updated_at is not None:
+                qualification.updated_at = updated_at
+        fields = [*search.FIELDS, *(["updated_at"] if updated_at is not None else [])]
+        return self.model.objects.bulk_update(qualifications, fields, batch_size=500)

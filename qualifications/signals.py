@@ -10,9 +10,9 @@ Every change also gives the public content a new version once it is committed (v
 nothing kept in the cache under the old one is served again.
 """
 
+import reversion
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from .models import (
     Audience,
@@ -22,25 +22,16 @@ from .models import (
     ProgressionRole,
     Qualification,
 )
+from .refresh import refresh
 from .versions import public_content_changing
 
 ROW_MODELS = (Audience, ProgressionRole, EmployerSupport)
 
 
-def _refresh(touch=True, **filters):
-    """Rewrite the search text of the qualifications a changed row belongs to and, unless the row
-    comes from a fixture, mark them updated: their page, factsheet and sitemap entry changed too."""
-    qualifications = Qualification.objects.filter(**filters)
-    qualifications.refresh_search_documents()
-    if touch:
-        qualifications.update(updated_at=timezone.now())
-    public_content_changing()
-
-
 @receiver(post_save, sender=Qualification)
 def refresh_loaded_qualification(sender, instance, raw, **kwargs):
     if raw:
-        _refresh(touch=False, pk=instance.pk)
+        refresh([instance.pk], touch=False)
     else:
         public_content_changing()
 
@@ -63,14 +54,14 @@ def remember_previous_qualification(sender, instance, raw, **kwargs):
 
 def refresh_after_row_saved(sender, instance, raw, **kwargs):
     previous = getattr(instance, "_previous_qualification_id", None)
-    _refresh(touch=not raw, pk__in={instance.qualification_id, previous} - {None})
+    refresh([instance.qualification_id, previous], touch=not raw)
 
 
 def refresh_after_row_deleted(sender, instance, origin=None, **kwargs):
     # When the qualification itself is being deleted, its rows go first: nothing to rewrite.
     if getattr(origin, "model", type(origin)) is Qualification:
         return
-    _refresh(pk=instance.qualification_id)
+    refresh([instance.qualification_id])
 
 
 for row_model in ROW_MODELS:
@@ -82,10 +73,24 @@ for row_model in ROW_MODELS:
 @receiver(post_save, sender=Employer)
 def refresh_after_employer_renamed(sender, instance, created, **kwargs):
     if not created:
-        _refresh(employer_supports__employer=instance)
+        refresh(instance.supports.values_list("qualification_id", flat=True))
 
 
 @receiver(post_save, sender=AwardingOrganisation)
 def refresh_after_organisation_renamed(sender, instance, created, **kwargs):
     if not created:
-        _refresh(awarding_organisation=instance)
+        refresh(instance.qualifications.values_list("pk", flat=True))
+
+
+def keep_version_of_save_in_code(sender, instance, raw, **kwargs):
+    """A save outside the admin (and outside any revision an import or action opened) is kept as
+    a version too, with the qualification's rows."""
+    if raw or reversion.is_active():
+        return
+    with reversion.create_revision():
+        reversion.set_comment("Saved outside the admin.")
+        reversion.add_to_revision(instance)
+
+
+for versioned_model in (Qualification, *ROW_MODELS):
+    post_save.connect(keep_version_of_save_in_code, sender=versioned_model)

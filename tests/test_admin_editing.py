@@ -3,7 +3,12 @@ from django.urls import reverse
 
 from qualifications.models import Qualification
 
-from .factories import AwardingOrganisationFactory, EmployerFactory, QualificationFactory
+from .factories import (
+    AudienceFactory,
+    AwardingOrganisationFactory,
+    EmployerFactory,
+    QualificationFactory,
+)
 
 ADD_URL = reverse("admin:qualifications_qualification_add")
 INLINE_PREFIXES = ["audiences", "progression_roles", "employer_supports"]
@@ -67,13 +72,15 @@ def test_staff_add_a_qualification_with_audiences_roles_and_employers(admin_clie
 
 
 def test_staff_edit_a_qualification(admin_client, organisation):
-    qualification = QualificationFactory(awarding_organisation=organisation)
+    qualification = QualificationFactory(awarding_organisation=organisation, status="draft")
     url = reverse("admin:qualifications_qualification_change", args=[qualification.pk])
     data = form_data(
         organisation,
         title="Renamed Qualification",
         slug=qualification.slug,
+        status="draft",
         qualification_number=qualification.qualification_number,
+        edit_version=qualification.updated_at.isoformat(),
     )
 
     response = admin_client.post(url, data)
@@ -157,8 +164,9 @@ def test_view_on_site_goes_to_the_public_page(admin_client, organisation):
     assert "View on site" in response.text
 
 
-def test_staff_publish_and_unpublish_from_the_list(admin_client, organisation):
+def test_staff_publish_and_return_to_draft_from_the_list(admin_client, organisation):
     draft = QualificationFactory(status="draft", awarding_organisation=organisation)
+    AudienceFactory(qualification=draft)
     url = reverse("admin:qualifications_qualification_changelist")
 
     response = admin_client.post(
@@ -169,7 +177,7 @@ def test_staff_publish_and_unpublish_from_the_list(admin_client, organisation):
     assert draft.status == "published"
     assert "1 qualification published." in response.text
 
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [draft.pk]})
+    admin_client.post(url, {"action": "return_to_draft", "_selected_action": [draft.pk]})
 
     draft.refresh_from_db()
     assert draft.status == "draft"

@@ -1,0 +1,166 @@
+"""A qualification's saved versions (kept by django-reversion with its rows), what each looked
+like and what changed between two: for the admin's history, its compare view and the message an
+editor gets when someone else saved first."""
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.text import capfirst
+from reversion.models import Version
+
+from .models import (
+    Audience,
+    AwardingOrganisation,
+    Employer,
+    EmployerSupport,
+    ProgressionRole,
+    Qualification,
+)
+
+# Kept by the site for itself, not written by staff: no difference worth showing.
+UNSHOWN_FIELDS = {
+    "id",
+    "created_at",
+    "updated_at",
+    "search_heading",
+    "search_keywords",
+    "search_body",
+}
+ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A qualification as an editor reads it: each field's label and text, and its rows."""
+
+    fields: dict  # label: text
+    rows: dict  # section (one of ROW_SECTIONS): list of lines, in order
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: object  # text for a field, a list of lines for rows
+    after: object
+    is_rows: bool = False
+
+    @property
+    def removed(self):
+        return [line for line in self.before if line not in self.after] if self.is_rows else []
+
+    @property
+    def added(self):
+        return [line for line in self.after if line not in self.before] if self.is_rows else []
+
+
+def current_snapshot(qualification):
+    """`qualification` as it is in the database now."""
+    qualification = Qualification.objects.for_detail_page().get(pk=qualification.pk)
+    return _snapshot(
+        qualification,
+        qualification.audiences.all(),
+        qualification.progression_roles.all(),
+        [support.employer.name for support in qualification.employer_supports.all()],
+    )
+
+
+def version_snapshot(version):
+    """The qualification kept in `version` (a reversion Version of a Qualification), with the
+    rows saved in the same revision."""
+    qualification = _instance(version)
+    rows = {Audience: [], ProgressionRole: [], EmployerSupport: []}
+    content_types = ContentType.objects.get_for_models(*rows, Employer)
+    models_by_type = {content_type.pk: model for model, content_type in content_types.items()}
+    employer_names = {}
+    for other in version.revision.version_set.filter(content_type__in=content_types.values()):
+        model = models_by_type[other.content_type_id]
+        row = _instance(other)
+        if model is Employer:
+            employer_names[row.pk] = row.name
+        elif row.qualification_id == qualification.pk:
+            rows[model].append(row)
+    for model in rows:
+        rows[model].sort(key=lambda row: (row.order, row.pk))
+    missing = {s.employer_id for s in rows[EmployerSupport]} - employer_names.keys()
+    employer_names |= dict(Employer.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return _snapshot(
+        qualification,
+        rows[Audience],
+        rows[ProgressionRole],
+        [employer_names.get(s.employer_id, "(a deleted employer)") for s in rows[EmployerSupport]],
+    )
+
+
+def differences(before, after):
+    """The Changes from Snapshot `before` to Snapshot `after`, fields first, in form order."""
+    changes = [
+        Change(label, before.fields.get(label, ""), text)
+        for label, text in after.fields.items()
+        if before.fields.get(label, "") != text
+    ]
+    changes += [
+        Change(section, before.rows.get(section, []), lines, is_rows=True)
+        for section, lines in after.rows.items()
+        if before.rows.get(section, []) != lines
+    ]
+    return changes
+
+
+def versions_of(qualification):
+    """The saved versions of `qualification`, newest first, with who saved them and when."""
+    return (
+        Version.objects.get_for_object(qualification)
+        .select_related("revision__user")
+        .order_by("-revision__date_created", "-pk")
+    )
+
+
+def version_saved_at(qualification, updated_at):
+    """The version of `qualification` saved when it was last updated at `updated_at`, or None."""
+    # Versions keep times to the millisecond (reversion serialises them as JSON).
+    wanted = updated_at.replace(microsecond=updated_at.microsecond // 1000 * 1000)
+    for version in versions_of(qualification)[:50]:
+        if version.field_dict.get("updated_at") == wanted:
+            return version
+    return None
+
+
+def _instance(version):
+    model = version.content_type.model_class()
+    fields = {
+        field.attname: value
+        for field in model._meta.concrete_fields
+        if (value := version.field_dict.get(field.attname, field.get_default())) is not None
+        or field.null
+    }
+    return model(**fields)
+
+
+def _snapshot(qualification, audiences, roles, employer_names):
+    fields = {}
+    for field in Qualification._meta.concrete_fields:
+        if field.name in UNSHOWN_FIELDS:
+            continue
+        value = getattr(qualification, field.attname)
+        if field.name == "awarding_organisation":
+            value = AwardingOrganisation.objects.filter(pk=value).values_list("name", flat=True)
+            value = value.first() or ""
+        elif field.choices:
+            value = dict(field.flatchoices).get(value, value)
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        fields[capfirst(field.verbose_name)] = "" if value is None else str(value)
+    return Snapshot(
+        fields=fields,
+        rows=dict(
+            zip(
+                ROW_SECTIONS,
+                [
+                    [audience.description for audience in audiences],
+                    [f"{role.title}: {role.description}" for role in roles],
+                    list(employer_names),
+                ],
+                strict=True,
+            )
+        ),
+    )
