@@ -7,7 +7,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 
 from . import history
@@ -40,7 +39,9 @@ class QualificationAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict = None
         if self.instance.pk:
-            self.initial["edit_version"] = self.instance.updated_at.isoformat()
+            # When it was last saved, and the version in its history that save made.
+            latest = history.versions_of(self.instance).values_list("pk", flat=True).first()
+            self.initial["edit_version"] = f"{self.instance.updated_at.isoformat()} {latest or ''}"
 
     def clean(self):
         cleaned_data = super().clean()
@@ -56,11 +57,12 @@ class QualificationAdminForm(forms.ModelForm):
             .values_list("updated_at", flat=True)
             .first()
         )
-        if saved is None or saved.isoformat() == opened_on:
+        opened_at, _, opened_version = opened_on.partition(" ")
+        if saved is None or saved.isoformat() == opened_at:
             return
-        opened_version = parse_datetime(opened_on) if opened_on else None
-        started_from = opened_version and history.version_saved_at(self.instance, opened_version)
-        latest = history.versions_of(self.instance).first()
+        versions = history.versions_of(self.instance)
+        started_from = versions.filter(pk=opened_version).first() if opened_version else None
+        latest = versions.first()
         self.conflict = Conflict(
             saved_by=_name(latest.revision.user) if latest else "Someone",
             saved_at=latest.revision.date_created if latest else saved,
@@ -72,7 +74,9 @@ class QualificationAdminForm(forms.ModelForm):
         )
         # Saving again after reading the changes is a deliberate merge: let it through.
         self.data = self.data.copy()
-        self.data[self.add_prefix("edit_version")] = saved.isoformat()
+        self.data[self.add_prefix("edit_version")] = (
+            f"{saved.isoformat()} {latest.pk if latest else ''}"
+        )
         when = date_format(timezone.localtime(self.conflict.saved_at), "j F Y, H:i:s")
         raise ValidationError(
             f"{self.conflict.saved_by} saved this qualification at {when}, while you were "

@@ -115,16 +115,6 @@ def versions_of(qualification):
     )
 
 
-def version_saved_at(qualification, updated_at):
-    """The version of `qualification` saved when it was last updated at `updated_at`, or None."""
-    # Versions keep times to the millisecond (reversion serialises them as JSON).
-    wanted = updated_at.replace(microsecond=updated_at.microsecond // 1000 * 1000)
-    for version in versions_of(qualification)[:50]:
-        if version.field_dict.get("updated_at") == wanted:
-            return version
-    return None
-
-
 def _instance(version):
     model = version.content_type.model_class()
     fields = {

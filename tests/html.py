@@ -71,3 +71,35 @@ def select_one(html, tag, class_=None, **attrs):
     found = select(html, tag, class_, **attrs)
     assert len(found) == 1, f"{len(found)} <{tag} {class_ or ''} {attrs}> elements"
     return found[0]
+
+
+def form_data(html, form_id):
+    """What a browser would submit from the form with `form_id`, unchanged: a dict of field name
+    to value (a list where a name repeats), as the test client's post() takes it."""
+    parsed = elements(html)
+    [form] = [e for e in parsed if e.tag == "form" and e.attrs.get("id") == form_id]
+    data = {}
+
+    def add(name, value):
+        if name in data:
+            data[name] = [*(data[name] if isinstance(data[name], list) else [data[name]]), value]
+        else:
+            data[name] = value
+
+    for element in parsed:
+        if not any(parent is form for parent in element.parents) or not element.attrs.get("name"):
+            continue
+        name, kind = element.attrs["name"], element.attrs.get("type", "text")
+        if element.tag == "input" and kind not in {"submit", "button", "image", "file"}:
+            if kind not in {"checkbox", "radio"} or "checked" in element.attrs:
+                add(name, element.attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif element.tag == "textarea":
+            add(name, element.raw_text.removeprefix("\n"))
+        elif element.tag == "select":
+            options = [
+                o for o in parsed if o.tag == "option" and any(p is element for p in o.parents)
+            ]
+            chosen = [o for o in options if "selected" in o.attrs]
+            for option in chosen or options[:1]:
+                add(name, option.attrs.get("value", option.text))
+    return data

@@ -1,5 +1,5 @@
-"""The catalogue search's stored text, filled for the qualifications already there; on PostgreSQL
-also a stored, GIN-indexed tsvector generated from it.
+"""The catalogue search's stored text (0004 fills it for the qualifications already there); on
+PostgreSQL also a stored, GIN-indexed tsvector generated from it.
 
 The tsvector column exists on PostgreSQL only, outside Django's model state, because SQLite has no
 tsvector or GIN index (and Django would try to build a Meta index on SQLite, in this migration and
@@ -22,27 +22,6 @@ ALTER TABLE qualifications_qualification ADD COLUMN search_vector tsvector
 CREATE INDEX qualification_search_idx ON qualifications_qualification USING gin (search_vector);
 """
 DROP_SEARCH_VECTOR = "ALTER TABLE qualifications_qualification DROP COLUMN search_vector;"
-
-
-def fill_search_documents(apps, schema_editor):
-    from qualifications.search import FIELDS, build_document
-
-    Qualification = apps.get_model("qualifications", "Qualification")
-    qualifications = list(
-        Qualification.objects.select_related("awarding_organisation").prefetch_related(
-            "audiences", "progression_roles", "employer_supports__employer"
-        )
-    )
-    for qualification in qualifications:
-        document = build_document(
-            qualification,
-            qualification.audiences.all(),
-            qualification.progression_roles.all(),
-            [support.employer.name for support in qualification.employer_supports.all()],
-        )
-        for field, text in document.items():
-            setattr(qualification, field, text)
-    Qualification.objects.bulk_update(qualifications, FIELDS, batch_size=500)
 
 
 def add_search_vector(apps, schema_editor):
@@ -76,6 +55,5 @@ class Migration(migrations.Migration):
             name="search_body",
             field=models.TextField(blank=True, default="", editable=False),
         ),
-        migrations.RunPython(fill_search_documents, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(add_search_vector, drop_search_vector),
     ]
