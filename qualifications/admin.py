@@ -168,7 +168,11 @@ class QualificationAdmin(VersionAdmin):
     def history_view(self, request, object_id, extra_context=None):
         qualification = self.get_object(request, object_id)
         versions = history.versions_of(qualification) if qualification else []
-        extra_context = {**(extra_context or {}), "versions": versions}
+        extra_context = {
+            **(extra_context or {}),
+            "versions": versions,
+            "can_restore": self.has_change_permission(request, qualification),
+        }
         return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):

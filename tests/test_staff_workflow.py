@@ -235,6 +235,8 @@ def test_history_lists_versions_and_compares_two_rows_included(editor, draft):
         len(select(history.text, "input", name="a"))
         == Version.objects.get_for_object(draft).count()
     )
+    restore_links = [a for a in select(history.text, "a") if a.text == "Review and restore"]
+    assert len(restore_links) == Version.objects.get_for_object(draft).count()
     changes = {change.label: change for change in compare.context["changes"]}
     assert (changes["Title"].before, changes["Title"].after) == (
         "Draft Mediation",

@@ -119,3 +119,29 @@ def visit_at(browser, site):
     yield open_tab
     for context in contexts:
         context.close()
+
+
+STAFF_PASSWORD = "a-long-test-password-for-staff"
+
+
+@pytest.fixture
+def staff_tab(visit_at):
+    """Open a wide tab signed in to the admin as a new staff user with `role` (a group name, or
+    None for a superuser)."""
+    from django.contrib.auth.models import Group, User
+
+    def sign_in(username, role=None):
+        if role is None:
+            User.objects.create_superuser(username, f"{username}@example.org", STAFF_PASSWORD)
+        else:
+            user = User.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True)
+            user.groups.add(Group.objects.get(name=role))
+        visit = visit_at(1280)
+        visit.open("/admin/login/")
+        visit.page.fill("#id_username", username)
+        visit.page.fill("#id_password", STAFF_PASSWORD)
+        with visit.page.expect_navigation():
+            visit.page.click("input[type=submit]")
+        return visit
+
+    return sign_in

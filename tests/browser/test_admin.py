@@ -1,7 +1,6 @@
 """Staff edit a qualification in the admin, in a real browser, under the site's strict CSP."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from qualifications.models import Qualification
 from tests.conftest import SEED_SLUG
@@ -9,19 +8,10 @@ from tests.factories import EmployerFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-test-password-for-staff"
-
 
 @pytest.fixture
-def staff_visit(visit_at):
-    get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    visit = visit_at(1280)
-    visit.open("/admin/login/")
-    visit.page.fill("#id_username", "editor")
-    visit.page.fill("#id_password", PASSWORD)
-    with visit.page.expect_navigation():
-        visit.page.click("input[type=submit]")
-    return visit
+def staff_visit(staff_tab):
+    return staff_tab("editor")
 
 
 def test_staff_pick_a_supporting_employer_with_autocomplete_and_save(staff_visit):
