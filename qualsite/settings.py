@@ -5,6 +5,7 @@ start. Local development (`make run`) sets DJANGO_DEBUG=true in `.env`, which su
 stand-ins. See `.env.example` for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "reversion",
     "qualifications",
 ]
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in's response into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # TEMPLATES
@@ -100,6 +104,11 @@ TEMPLATES = [
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # AUTHENTICATION
+# django-axes' backend comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -119,8 +128,11 @@ STORAGES = {
 # SECURITY
 # Behind a load balancer that terminates TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=true so Django
 # trusts its X-Forwarded-Proto header.
-if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False)
+    else None
+)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # The load balancer's health check speaks plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -146,6 +158,35 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# SIGN-IN
+# django-axes counts failed sign-ins by account and by client address, separately: a guesser who
+# cycles through accounts from one address is stopped, and so is one who spreads the guesses on
+# one account over many addresses. Once either count reaches the limit within the lockout period,
+# every sign-in for that account, or from that address, is refused, even with the right password,
+# until the period has passed with no further attempt, or a publisher deletes the attempts in admin.
+AXES_FAILURE_LIMIT = env.int("DJANGO_SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_SIGNIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful sign-in leaves the counts alone: clearing them would let anyone with an account of
+# their own wipe their address's failures, and with them their guesses at everyone else's account.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "qualsite.signin.client_ip_address"
+AXES_USERNAME_CALLABLE = "qualsite.signin.client_username"
+AXES_LOCKOUT_CALLABLE = "qualsite.signin.lockout_response"
+# How many proxies in front of the site append the client's address to X-Forwarded-For. With 0,
+# the header is ignored (anyone can send it) and the connection's own address counts. Behind the
+# TLS-terminating load balancer that DJANGO_SECURE_PROXY_SSL_HEADER declares, the default is 1.
+TRUSTED_PROXY_COUNT = env.int(
+    "DJANGO_TRUSTED_PROXY_COUNT", default=1 if SECURE_PROXY_SSL_HEADER else 0
+)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT is a number of proxies: 0 or more.")
+# A staff session lasts a working day from sign-in. It is not renewed by each request
+# (SESSION_SAVE_EVERY_REQUEST stays off), so a session in constant use still ends, and a stolen
+# session cookie is good for a day at most.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
 
 # LOGGING
 LOGGING = {

@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .conftest import PAGES
 from .factories import QualificationFactory
@@ -60,6 +62,14 @@ def pages(client, seed, tmp_path):
     for template in ERROR_TEMPLATES:
         files.append(tmp_path / template)
         files[-1].write_text(render_to_string(template))
+    # What a sign-in gets once the account or address is locked out.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        locked_out = client.post(
+            reverse("admin:login"), {"username": "editor", "password": f"wrong-{attempt}"}
+        )
+    assert locked_out.status_code == 429
+    files.append(tmp_path / "sign-in-locked.html")
+    files[-1].write_bytes(locked_out.content)
     return files
 
 
