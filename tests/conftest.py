@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -28,6 +31,16 @@ def seed(db):
     """The seed qualification, loaded from the real fixture."""
     call_command("loaddata", "seed", verbosity=0)
     return Qualification.objects.get(slug=SEED_SLUG)
+
+
+@pytest.fixture
+def roles(db):
+    """The Editor and Publisher groups, made as migrations 0007 and 0008 make them: a
+    transactional test (the browser's) empties every table, groups included, when it ends."""
+    import_module("qualifications.migrations.0007_editor_and_publisher_roles").create_roles(
+        apps, None
+    )
+    import_module("qualifications.migrations.0008_publishers_unlock_sign_in").grant(apps, None)
 
 
 def pytest_report_header(config):

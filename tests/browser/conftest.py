@@ -125,7 +125,7 @@ STAFF_PASSWORD = "a-long-test-password-for-staff"
 
 
 @pytest.fixture
-def staff_tab(visit_at):
+def staff_tab(visit_at, roles):
     """Open a wide tab signed in to the admin as a new staff user with `role` (a group name, or
     None for a superuser)."""
     from django.contrib.auth.models import Group, User
