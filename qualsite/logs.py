@@ -20,7 +20,10 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = request_id.get()
+            # Django logs a 4xx or 5xx response after the middleware has returned it; such
+            # records carry the request, which the middleware gave its id.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or request_id.get()
         return True
 
 
@@ -49,6 +52,9 @@ def logging_config(level, loggers=None):
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own console handler (in DEBUG) would print each of its messages a second
+            # time, in another form: everything goes through the one handler above.
+            "django": {"handlers": [], "propagate": True},
             # WeasyPrint reports every refused fetch and unsupported CSS property as a warning.
             "weasyprint": {"level": "ERROR"},
             "fontTools": {"level": "WARNING"},

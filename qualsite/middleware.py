@@ -18,10 +18,11 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         sent = request.headers.get("X-Request-ID", "")
-        token = request_id.set(sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex)
+        request.request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        token = request_id.set(request.request_id)
         try:
             response = self.get_response(request)
-            response["X-Request-ID"] = request_id.get()
+            response["X-Request-ID"] = request.request_id
             return response
         finally:
             request_id.reset(token)

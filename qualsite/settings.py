@@ -171,7 +171,6 @@ PERMISSIONS_POLICY = {
     for feature in [
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "clipboard-read",
@@ -195,7 +194,6 @@ PERMISSIONS_POLICY = {
         "screen-wake-lock",
         "serial",
         "usb",
-        "web-share",
         "window-management",
         "xr-spatial-tracking",
     ]
