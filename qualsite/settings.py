@@ -165,7 +165,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 # The site reads and prints; it uses none of the browser's powerful features, so it denies them
-# all to itself and to anything it could ever embed.
+# all to itself and to anything it could ever embed. Each is one Chromium knows (a browser test
+# checks), so none is noise in the header.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in [
