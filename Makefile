@@ -14,7 +14,7 @@ NODE_MODULES := node_modules/.package-lock.json
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint format bench weight lock clean
+.PHONY: help install run test lint format bench weight lock clean system-run system-test
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,21 +30,28 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 install: $(VENV)/.synced  ## Create .venv with the locked dependencies
 
-$(NODE_MODULES): package.json package-lock.json
+# The Debian packages each needs (listed in .ci/debian-packages), installed when missing.
+system-run:
+	@.ci/install-packages run
+
+system-test:
+	@.ci/install-packages run test
+
+$(NODE_MODULES): package.json package-lock.json | system-test
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 .env:
 	cp .env.example .env
 
-run: install .env  ## Set up SQLite with the seed qualification and serve at http://127.0.0.1:$(PORT)
+run: system-run install .env  ## Set up SQLite with the seed qualification and serve at http://127.0.0.1:$(PORT)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_seed
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "Serving qualsite at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-test: install $(NODE_MODULES)  ## Run the whole test suite, browser tests too (DATABASE_URL picks PostgreSQL)
+test: system-test install $(NODE_MODULES)  ## Run the whole test suite, browser tests too (DATABASE_URL picks PostgreSQL)
 	$(VENV)/bin/pytest
 
 lint: install  ## Lint and check formatting of the Python and the Dockerfile

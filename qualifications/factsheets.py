@@ -1,5 +1,6 @@
 """The PDF factsheet: the page's section templates, typeset by WeasyPrint for A4."""
 
+import logging
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 # WeasyPrint resolves relative URLs against this base; it names no real host, so nothing here can
 # reach the network even if the fetcher below were bypassed.
 BASE_URL = "https://factsheet.invalid/"
+
+logger = logging.getLogger(__name__)
 
 
 class StaticFilesOnlyFetcher(URLFetcher):
@@ -55,8 +58,16 @@ def static_file_for(url):
 def render_factsheet(qualification, page_url=None):
     """Return the qualification's factsheet as PDF bytes; `page_url`, the address of its page on
     the web, is printed on it so a reader of the paper copy can find the page."""
-    html = render_to_string(
-        "qualifications/factsheet.html", {"qualification": qualification, "page_url": page_url}
-    )
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
-    return document.write_pdf(pdf_tags=True)
+    try:
+        html = render_to_string(
+            "qualifications/factsheet.html", {"qualification": qualification, "page_url": page_url}
+        )
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
+        return document.write_pdf(pdf_tags=True)
+    except Exception as error:
+        # Django logs the traceback under the same request id; this line says which
+        # qualification it was, which the traceback does not.
+        logger.error(
+            "The factsheet of qualification %r failed to render: %r", qualification.slug, error
+        )
+        raise

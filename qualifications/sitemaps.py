@@ -3,9 +3,10 @@ from django.db.models import Max
 from django.urls import reverse
 
 from .models import Qualification
+from .site import PinnedOriginSitemapMixin
 
 
-class CatalogueSitemap(Sitemap):
+class CatalogueSitemap(PinnedOriginSitemapMixin, Sitemap):
     """The catalogue's first page, last modified when a published qualification last was."""
 
     def items(self):
@@ -18,7 +19,7 @@ class CatalogueSitemap(Sitemap):
         return Qualification.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
-class QualificationSitemap(Sitemap):
+class QualificationSitemap(PinnedOriginSitemapMixin, Sitemap):
     """Every published qualification's page."""
 
     def items(self):

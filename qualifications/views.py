@@ -18,6 +18,7 @@ from .forms import CatalogueSearchForm
 from .kept import serve_kept
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
+from .site import absolute_url
 
 
 class QualificationListView(ListView):
@@ -60,7 +61,7 @@ class QualificationListView(ListView):
             "search": self.search,
             "result_link_query": self.search.link_query(page=page),
             # Without unknown parameters, empty filters or page=1: one address per state.
-            "canonical_url": self.request.build_absolute_uri(self.search.url(page=page)),
+            "canonical_url": absolute_url(self.request, self.search.url(page=page)),
         }
 
 
@@ -91,7 +92,7 @@ class QualificationDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        url = absolute_url(self.request, self.object.get_absolute_url())
         came_from = self.came_from()
         return context | {
             "structured_data": structured_data.credential(self.object, url),
@@ -136,7 +137,7 @@ def factsheet_view(request, slug):
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
     from .factsheets import render_factsheet
 
-    page_url = request.build_absolute_uri(reverse("qualifications:detail", args=[slug]))
+    page_url = absolute_url(request, reverse("qualifications:detail", args=[slug]))
 
     def render(qualifications):
         qualification = qualifications.for_detail_page().filter(slug=slug).first()
@@ -197,7 +198,7 @@ def healthz_view(request):
 @require_safe
 def robots_txt_view(request):
     """Everything may be crawled; the sitemap lists every qualification."""
-    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    sitemap_url = absolute_url(request, reverse("sitemap"))
     response = HttpResponse(
         f"User-agent: *\nDisallow:\n\nSitemap: {sitemap_url}\n",
         content_type="text/plain; charset=utf-8",

@@ -7,10 +7,13 @@ stand-ins. See `.env.example` for every variable.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from qualsite.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,7 +73,10 @@ INSTALLED_APPS = [
 
 # MIDDLEWARE
 MIDDLEWARE = [
+    # First, so everything logged while a request is handled names it.
+    "qualsite.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,8 +146,20 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Both are opt-in: once browsers hold them (a preload list ships in their releases) they cannot
+# be taken back for months, and includeSubDomains forces HTTPS on every host under the domain,
+# which is the domain owner's decision, not this site's. `check --deploy` would warn while they
+# are off; that warning is the choice made here, so it is silenced only then.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, opted_in in [
+        ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+        ("security.W021", SECURE_HSTS_PRELOAD),
+    ]
+    if not opted_in
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -157,6 +175,41 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+}
+# The site reads and prints; it uses none of the browser's powerful features, so it denies them
+# all to itself and to anything it could ever embed. Each is one Chromium knows (a browser test
+# checks), so none is noise in the header.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "clipboard-write",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    ]
 }
 
 # SIGN-IN
@@ -189,15 +242,26 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 
 # LOGGING
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(asctime)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # WeasyPrint reports every refused fetch and unsupported CSS property as a warning.
-        "weasyprint": {"level": "ERROR"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# One line per event, with the id of the request it belongs to (qualsite/logs.py); gunicorn's
+# access log is configured from the same place (gunicorn.conf.py).
+LOGGING = logging_config(env.str("DJANGO_LOG_LEVEL", default="INFO"))
+
+# SITE
+# Who runs the site: its name heads every page, the page titles and the factsheets.
+SITE_NAME = env.str("SITE_NAME", default="Qualification catalogue")
+# The site's public origin (scheme and host, e.g. https://qualifications.example.org): canonical
+# links, the sitemap, robots.txt, the JSON-LD, Open Graph tags and the printed factsheet all use
+# it, whatever Host header or scheme a request came with. Empty: each request's own origin.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if SITE_URL:
+    _site = urlsplit(SITE_URL)
+    if (
+        _site.scheme not in ("http", "https")
+        or not _site.hostname
+        or "@" in _site.netloc
+        or (_site.path, _site.query, _site.fragment) != ("", "", "")
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must be a scheme and host only, like https://qualifications.example.org, "
+            f"not {SITE_URL!r}."
+        )

@@ -6,8 +6,8 @@ from django.urls import include, path
 from qualifications.sitemaps import SITEMAPS
 from qualifications.views import healthz_view, robots_txt_view
 
-admin.site.site_header = "qualsite administration"
-admin.site.site_title = "qualsite admin"
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
 
 urlpatterns = [
     path("", include("qualifications.urls")),

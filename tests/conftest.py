@@ -1,13 +1,30 @@
+import os
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from qualifications.models import Qualification
 
 SEED_SLUG = "interpersonal-mediation-level-4"
+
+# Property-based tests (test_bad_input.py): few enough examples to keep the suite fast; each runs
+# against function-scoped fixtures (the client, the seed) that hold nothing an example changes.
+# HYPOTHESIS_PROFILE=thorough tries many more.
+hypothesis_settings.register_profile(
+    "qualsite",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough", hypothesis_settings.get_profile("qualsite"), max_examples=500
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "qualsite"))
 
 # Every public page the accessibility and structure checks cover, by a name the browser tests'
 # screenshots are filed under.

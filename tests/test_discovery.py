@@ -84,7 +84,11 @@ def test_robots_txt_allows_crawling_and_names_the_sitemap(client, db):
         ("/qualifications/interpersonal-mediation-level-4/", "Interpersonal Mediation Level 4"),
     ],
 )
-def test_each_page_has_a_canonical_link_description_and_open_graph_tags(client, seed, path, title):
+def test_each_page_has_a_canonical_link_description_and_open_graph_tags(
+    client, seed, settings, path, title
+):
+    settings.SITE_NAME = "Example Awarding Body"
+
     response = client.get(path)
 
     url = f"http://testserver{path}"
@@ -92,7 +96,7 @@ def test_each_page_has_a_canonical_link_description_and_open_graph_tags(client, 
     assert meta(response, property="og:url") == url
     assert meta(response, property="og:title").startswith(title)
     assert meta(response, property="og:type") == "website"
-    assert meta(response, property="og:site_name") == "qualsite"
+    assert meta(response, property="og:site_name") == "Example Awarding Body"
     description = meta(response, name="description").strip()
     assert len(description) > 40
     assert meta(response, property="og:description").strip() == description

@@ -11,8 +11,8 @@ from django.test.html import Element, parse_html
 
 from .conftest import PAGES
 
-# Every title ends with an en dash and the site name.
-TITLE_SUFFIX = " \N{EN DASH} qualsite"
+# Every title ends with an en dash and the site's name.
+SITE_NAME = "Example Awarding Body"
 
 
 def elements(node):
@@ -29,7 +29,8 @@ def text(node):
 
 
 @pytest.fixture(params=PAGES)
-def page(request, client, seed):
+def page(request, client, seed, settings):
+    settings.SITE_NAME = SITE_NAME
     response = client.get(PAGES[request.param])
     assert response.status_code == (404 if request.param == "not-found" else 200)
     return response.text
@@ -57,7 +58,7 @@ def test_page_title_names_the_page_then_the_site(page):
     (h1,) = [text(e) for e in tree if e.name == "h1"]
 
     assert h1 in title
-    assert title.endswith(TITLE_SUFFIX)
+    assert title.endswith(f" \N{EN DASH} {SITE_NAME}")
     # As sent, on one line: a tab's label and a screen reader read it raw.
     raw_title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "\n" not in raw_title

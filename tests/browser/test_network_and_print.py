@@ -88,3 +88,19 @@ def test_printed_qualification_page_keeps_the_content_and_drops_the_site_furnitu
     assert "Interpersonal Mediation Level 4 Qualification" in text
     assert "Download a PDF" not in text
     assert len(pdf.pages) <= 3
+
+
+def test_every_feature_the_permissions_policy_denies_is_one_chromium_knows_and_denies(
+    visit_at, settings
+):
+    visit = visit_at(1280)
+    visit.open(PAGES["qualification"])
+
+    policy = visit.page.evaluate(
+        "({known: document.featurePolicy.features(),"
+        " allowed: document.featurePolicy.allowedFeatures()})"
+    )
+
+    denied = set(settings.PERMISSIONS_POLICY)
+    assert denied - set(policy["known"]) == set()
+    assert denied & set(policy["allowed"]) == set()
