@@ -2,6 +2,7 @@
 and one rebuild of the search text per save."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -374,6 +375,8 @@ def test_a_save_racing_a_restore_is_refused(editor, publisher, draft):
 # UPDATE); the revision with its versions; the log entry; savepoints. Before one_refresh() the
 # same save rebuilt the search text 1 + 0 times here, but 1 + N times when N rows changed.
 ADMIN_SAVE_QUERIES = 117
+# The one UPDATE that writes the rebuilt search text (bulk_update's CASE; cast on PostgreSQL).
+REBUILD = re.compile(r'"search_heading" = \(?CASE')
 
 
 def admin_save_queries(client, rows):
@@ -392,7 +395,7 @@ def admin_save_queries(client, rows):
 def test_an_admin_save_rebuilds_the_search_text_once(editor):
     queries = admin_save_queries(editor, rows=10)
 
-    rebuilds = [sql for sql in queries if '"search_heading" = CASE' in sql]
+    rebuilds = [sql for sql in queries if REBUILD.search(sql)]
     assert len(rebuilds) == 1
 
 
@@ -409,7 +412,7 @@ def test_an_admin_save_changing_every_row_rebuilds_once(editor):
     with CaptureQueriesContext(connection) as queries:
         save(editor, qualification, data)
 
-    rebuilds = [q["sql"] for q in queries.captured_queries if '"search_heading" = CASE' in q["sql"]]
+    rebuilds = [q["sql"] for q in queries.captured_queries if REBUILD.search(q["sql"])]
     assert len(rebuilds) == 1
     qualification.refresh_from_db()
     assert "thing" in qualification.search_body
