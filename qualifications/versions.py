@@ -32,7 +32,9 @@ def design_version():
 def content_version(kind, pk, updated_at, *made_from):
     """The version of one rendering of one qualification, e.g. ("page", pk, updated_at, host):
     a short digest of all it is made from, usable as a cache key and an ETag."""
-    parts = [kind, str(pk), updated_at.isoformat(), design_version(), *made_from]
+    # Today's date too: a page says whether its certification end date has passed.
+    today = timezone.localdate().isoformat()
+    parts = [kind, str(pk), updated_at.isoformat(), today, design_version(), *made_from]
     return f"{kind}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
