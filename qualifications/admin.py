@@ -1,7 +1,16 @@
+import secrets
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
+from . import register
 from .choices import Status
 from .models import (
     Audience,
@@ -12,6 +21,31 @@ from .models import (
     Qualification,
 )
 from .versions import public_content_changing
+
+IMPORT_PERMISSION = "qualifications.publish_qualification"
+# How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
+# lists (it counts them all).
+UPLOAD_SECONDS = 60 * 60
+PREVIEW_LIMIT = 200
+
+
+def _upload_key(request, token):
+    return f"register-upload:{request.user.pk}:{token}"
+
+
+class RegisterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="The Register's CSV file",
+        help_text="The data set the Ofqual Register offers for download, one row per "
+        "qualification.",
+    )
+    organisation = forms.CharField(
+        label="Only the awarding organisation",
+        required=False,
+        max_length=30,
+        help_text="Its acronym on the Register, for example AIM QUALS. Leave empty to import "
+        "every row.",
+    )
 
 
 class AudienceInline(admin.TabularInline):
@@ -85,10 +119,18 @@ class QualificationAdmin(admin.ModelAdmin):
                 "description": "Leave a fact empty when it is not known: the site shows only "
                 "what is filled in.",
                 "fields": [
-                    ("guided_learning_hours", "total_qualification_time"),
-                    ("credits", "minimum_age"),
+                    "qualification_type",
+                    ("sub_level", "grading_type"),
+                    "guided_learning_hours",
+                    ("minimum_guided_learning_hours", "maximum_guided_learning_hours"),
+                    ("total_qualification_time", "credits"),
+                    "minimum_age",
                     "assessment",
                     "subject_area",
+                    ("register_status", "offered_in_england"),
+                    ("regulation_start_date", "operational_start_date"),
+                    ("operational_end_date", "certification_end_date"),
+                    "specification_url",
                 ],
             },
         ),
@@ -106,6 +148,81 @@ class QualificationAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_register_view),
+                name="qualifications_qualification_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = (extra_context or {}) | {
+            "can_import_register": request.user.has_perm(IMPORT_PERMISSION)
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_register_view(self, request):
+        """Upload the Register's CSV, see what it would create, change and reject, confirm."""
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import from the Ofqual Register",
+            "preview_limit": PREVIEW_LIMIT,
+        }
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm_import(request, context)
+        form = RegisterUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = register.read_file(upload)
+            if isinstance(data, register.Problem):
+                form.add_error("file", str(data))
+            else:
+                organisation = form.cleaned_data["organisation"]
+                plan = register.plan_import(data, upload.name, organisation=organisation)
+                token = secrets.token_urlsafe(16)
+                # Kept in the shared cache, so the confirmation may reach any server.
+                cache.set(
+                    _upload_key(request, token),
+                    (data, upload.name, organisation),
+                    UPLOAD_SECONDS,
+                )
+                return TemplateResponse(
+                    request,
+                    "admin/qualifications/qualification/import_preview.html",
+                    context | {"plan": plan, "token": token},
+                )
+        return TemplateResponse(
+            request,
+            "admin/qualifications/qualification/import_upload.html",
+            context | {"form": form},
+        )
+
+    def _confirm_import(self, request, context):
+        key = _upload_key(request, request.POST["token"])
+        upload = cache.get(key)
+        if upload is None:
+            messages.error(request, "That preview has expired: upload the file again.")
+            return redirect("admin:qualifications_qualification_import")
+        data, name, organisation = upload
+        # Planned again: the catalogue may have changed since the preview.
+        plan = register.plan_import(data, name, organisation=organisation)
+        if not plan.can_import:
+            return TemplateResponse(
+                request,
+                "admin/qualifications/qualification/import_preview.html",
+                context | {"plan": plan, "token": request.POST["token"]},
+            )
+        register.apply_import(plan, user=request.user)
+        cache.delete(key)
+        messages.success(request, f"Imported {name}: {plan.summary()}.")
+        return redirect(reverse("admin:qualifications_qualification_changelist"))
 
     @admin.action(description="Publish the selected qualifications", permissions=["change"])
     def publish(self, request, queryset):
@@ -126,8 +243,8 @@ class QualificationAdmin(admin.ModelAdmin):
 
 @admin.register(AwardingOrganisation)
 class AwardingOrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "website"]
-    search_fields = ["name"]
+    list_display = ["name", "acronym", "recognition_number", "website"]
+    search_fields = ["name", "acronym", "recognition_number"]
 
 
 @admin.register(Employer)

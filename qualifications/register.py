@@ -512,7 +512,7 @@ def _parse_row(values, line, plan):
             )
             continue
         parsed[fact.field] = value
-    if not parsed.get("title"):
+    if not values[TITLE]:
         problems.append((TITLE, "A qualification needs its title."))
     organisation = {
         "name": values[ORGANISATION_NAME],
