@@ -6,15 +6,11 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils._os import safe_join
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from .models import Qualification
-from .versions import CACHE_SECONDS, content_version
 
 # WeasyPrint resolves relative URLs against this base; it names no real host, so nothing here can
 # reach the network even if the fetcher below were bypassed.
@@ -64,20 +60,3 @@ def render_factsheet(qualification, page_url=None):
     )
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
     return document.write_pdf(pdf_tags=True)
-
-
-def factsheet_version(version, page_url):
-    """The version of a factsheet: its qualification's (`version`, from `version_of()`), the page
-    address printed on it, and the design's."""
-    return content_version("factsheet", version.pk, version.updated_at, page_url)
-
-
-def factsheet_pdf(version, page_url):
-    """The factsheet as PDF bytes: rendered once for each version, then kept in the cache, which
-    every server shares when CACHE_URL names a shared one. Only a render loads the qualification."""
-
-    def render():
-        qualification = Qualification.objects.for_detail_page().get(pk=version.pk)
-        return render_factsheet(qualification, page_url=page_url)
-
-    return cache.get_or_set(factsheet_version(version, page_url), render, CACHE_SECONDS)

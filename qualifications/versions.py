@@ -1,11 +1,13 @@
-"""Versions that key what the site keeps in its cache: a rendered page or factsheet is kept under
-the version of the content it shows and of the design it is drawn with, so an edit or a deploy
-that changes the look is seen at once, and nothing unchanged is rendered twice."""
+"""Versions that key what the site keeps in its cache (see kept.py): the version of the design
+(templates and stylesheets) and the version of the public content, so an edit, a publish, a
+scheduled withdrawal or a deploy that changes the look is seen at once, and nothing unchanged is
+rendered twice."""
 
 import functools
 import hashlib
 import math
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,15 +31,6 @@ def design_version():
     return digest.hexdigest()[:16]
 
 
-def content_version(kind, pk, updated_at, *made_from):
-    """The version of one rendering of one qualification, e.g. ("page", pk, updated_at, host):
-    a short digest of all it is made from, usable as a cache key and an ETag."""
-    # Today's date too: a page says whether its certification end date has passed.
-    today = timezone.localdate().isoformat()
-    parts = [kind, str(pk), updated_at.isoformat(), today, design_version(), *made_from]
-    return f"{kind}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
 # What the public sees, as one number every server reads from the shared cache: it changes after
 # every committed change to public content (see signals.py) and when a scheduled go-live or
 # withdrawal time passes, so whatever is kept under it never outlives its content's visibility.
@@ -46,33 +39,47 @@ NEXT_CHANGE_KEY = "public-version-next-change"
 NEVER = math.inf
 
 
+@dataclass(frozen=True)
+class PublicVersion:
+    number: int
+    next_change: float  # a timestamp: when a scheduled go-live or withdrawal next changes it
+
+    def max_age(self, at_most, now=None):
+        """Seconds a copy may be kept without asking again: `at_most`, cut short so that it
+        never outlives the next scheduled change."""
+        now = (now or timezone.now()).timestamp()
+        return max(0, math.floor(min(at_most, self.next_change - now)))
+
+
 def public_version(now=None):
-    """The public content's version: read from the cache, without a database query except once
-    after each change."""
+    """The public content's version (a PublicVersion): read from the cache, without a database
+    query except once after each change."""
     now = (now or timezone.now()).timestamp()
     values = cache.get_many([PUBLIC_VERSION_KEY, NEXT_CHANGE_KEY])
-    next_change = values.get(NEXT_CHANGE_KEY)
+    number, next_change = values.get(PUBLIC_VERSION_KEY), values.get(NEXT_CHANGE_KEY)
     if next_change is None:
         next_change = _next_scheduled_change()
         # add, not set: a change committed meanwhile has already stored a newer value.
         cache.add(NEXT_CHANGE_KEY, next_change, None)
     if now >= next_change:
-        public_content_changed()
-        return cache.get(PUBLIC_VERSION_KEY)
-    version = values.get(PUBLIC_VERSION_KEY)
-    if version is None:
+        next_change = public_content_changed()
+        number = None
+    if number is None:
         _start_public_version()
-        version = cache.get(PUBLIC_VERSION_KEY)
-    return version
+        number = cache.get(PUBLIC_VERSION_KEY)
+    return PublicVersion(number, next_change)
 
 
 def public_content_changed():
-    """Give the public content a new version; call it once the change is committed."""
+    """Give the public content a new version; call it once the change is committed. Returns when
+    it next changes by itself."""
     try:
         cache.incr(PUBLIC_VERSION_KEY)
     except ValueError:
         _start_public_version()
-    cache.set(NEXT_CHANGE_KEY, _next_scheduled_change(), None)
+    next_change = _next_scheduled_change()
+    cache.set(NEXT_CHANGE_KEY, next_change, None)
+    return next_change
 
 
 def public_content_changing(using=DEFAULT_DB_ALIAS):

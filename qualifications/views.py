@@ -1,4 +1,3 @@
-from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
@@ -6,7 +5,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import (
     add_never_cache_headers,
-    get_conditional_response,
     patch_cache_control,
 )
 from django.utils.http import http_date
@@ -17,8 +15,9 @@ from django.views.generic import DetailView, ListView
 
 from . import structured_data
 from .forms import CatalogueSearchForm
+from .kept import serve_kept
 from .models import Qualification, factsheet_filename
-from .versions import CACHE_SECONDS, content_version
+from .permissions import can_preview
 
 
 class QualificationListView(ListView):
@@ -70,29 +69,22 @@ class QualificationDetailView(DetailView):
     context_object_name = "qualification"
 
     def get(self, request, *args, **kwargs):
-        # A published page reached without a query string (the canonical address, as search
-        # engines and shared links give it) is kept in the cache under its version: one small
-        # query instead of four and a render. Drafts and pages with a query string (breadcrumbs
-        # back to a search) are rendered each time.
-        version = (
-            None if request.GET else Qualification.objects.published().version_of(kwargs["slug"])
+        # The page at its canonical address (no query string, as search engines and shared links
+        # give it) is kept in the cache for the public. Previews, and pages with a query string
+        # (breadcrumbs back to a search), are rendered each time.
+        if request.GET or can_preview(request.user):
+            return self.render_page(request, *args, **kwargs)
+        return serve_kept(
+            request,
+            lambda: self.render_page(request, *args, **kwargs),
+            key=("page", kwargs["slug"]),
         )
-        if version is None:
-            try:
-                return super().get(request, *args, **kwargs)
-            except Http404:
-                return withdrawn_response(request, kwargs["slug"])
-        key = content_version("page", version.pk, version.updated_at, request.get_host())
-        etag = f'"{key}"'
-        if not_modified := get_conditional_response(request, etag=etag):
-            return not_modified
 
-        def render():
-            return super(QualificationDetailView, self).get(request, *args, **kwargs).render()
-
-        response = HttpResponse(cache.get_or_set(key, lambda: render().content, CACHE_SECONDS))
-        response["ETag"] = etag
-        return response
+    def render_page(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            return withdrawn_response(request, kwargs["slug"])
 
     def get_queryset(self):
         return Qualification.objects.visible_to(self.request.user).for_detail_page()
@@ -130,6 +122,7 @@ class QualificationDetailView(DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
+        response["Last-Modified"] = http_date(self.object.updated_at.timestamp())
         if not self.object.is_live():
             # A preview of a draft, scheduled or withdrawn qualification must never sit in a
             # shared cache.
@@ -141,27 +134,38 @@ class QualificationDetailView(DetailView):
 def factsheet_view(request, slug):
     # WeasyPrint takes about a second to import: only this view pays for it, not every
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
-    from .factsheets import factsheet_pdf, factsheet_version
+    from .factsheets import render_factsheet
 
-    version = Qualification.objects.published().version_of(slug)
-    live = version is not None
-    if not live:
-        version = Qualification.objects.visible_to(request.user).version_of(slug)
-    if version is None:
-        return withdrawn_response(request, slug)
     page_url = request.build_absolute_uri(reverse("qualifications:detail", args=[slug]))
-    etag = f'"{factsheet_version(version, page_url)}"'
-    last_modified = version.updated_at.timestamp()
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = HttpResponse(factsheet_pdf(version, page_url), content_type="application/pdf")
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-    response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
-    if live:
-        patch_cache_control(response, public=True, max_age=300)
+
+    def render(qualifications):
+        qualification = qualifications.for_detail_page().filter(slug=slug).first()
+        if qualification is None:
+            return withdrawn_response(request, slug)
+        response = HttpResponse(
+            render_factsheet(qualification, page_url=page_url), content_type="application/pdf"
+        )
+        response["Last-Modified"] = http_date(qualification.updated_at.timestamp())
+        return response
+
+    everything = Qualification.objects.all()
+    if can_preview(request.user) and not everything.published().filter(slug=slug).exists():
+        # A preview is kept under the qualification's own version, for its editors only.
+        version = everything.version_of(slug)
+        if version is None:
+            return withdrawn_response(request, slug)
+        response = serve_kept(
+            request,
+            lambda: render(everything),
+            key=("factsheet", page_url, version.pk, version.updated_at.isoformat()),
+            public=False,
+        )
     else:
-        add_never_cache_headers(response)
+        response = serve_kept(
+            request, lambda: render(everything.published()), key=("factsheet", page_url)
+        )
+    if response.status_code in (200, 304):
+        response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
     return response
 
 

@@ -200,7 +200,7 @@ def test_an_unchanged_factsheet_is_rendered_once(client, seed, monkeypatch):
     assert first.content == second.content
 
 
-def test_an_edit_shows_in_the_factsheet_at_once(client, seed):
+def test_an_edit_shows_in_the_factsheet_at_once(client, transactional_db, seed):
     client.get(seed.get_factsheet_url())
     seed.title = "Interpersonal Mediation Level 4 Diploma"
     seed.save()
@@ -222,7 +222,7 @@ def test_a_browser_holding_the_current_factsheet_is_told_it_is_unchanged(client,
     assert again.content == b""
 
 
-def test_a_browser_holding_an_old_factsheet_gets_the_new_one(client, seed):
+def test_a_browser_holding_an_old_factsheet_gets_the_new_one(client, transactional_db, seed):
     first = client.get(seed.get_factsheet_url())
     seed.save()
 
