@@ -20,9 +20,9 @@ from .models import (
     ProgressionRole,
     Qualification,
 )
+from .permissions import can_publish
 from .versions import public_content_changing
 
-IMPORT_PERMISSION = "qualifications.publish_qualification"
 # How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
 # lists (it counts them all).
 UPLOAD_SECONDS = 60 * 60
@@ -160,14 +160,12 @@ class QualificationAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = (extra_context or {}) | {
-            "can_import_register": request.user.has_perm(IMPORT_PERMISSION)
-        }
+        extra_context = (extra_context or {}) | {"can_import_register": can_publish(request.user)}
         return super().changelist_view(request, extra_context)
 
     def import_register_view(self, request):
         """Upload the Register's CSV, see what it would create, change and reject, confirm."""
-        if not request.user.has_perm(IMPORT_PERMISSION):
+        if not can_publish(request.user):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
