@@ -44,7 +44,7 @@ class Command(BaseCommand):
         show_bar = verbosity > 0 and sys.stderr.isatty()
 
         def progress(iterable, total=None, desc=""):
-            return tqdm(iterable, total=total, desc=desc, unit=" rows", disable=not show_bar)
+            return tqdm(iterable, total=total, desc=desc, disable=not show_bar)
 
         plan = register.plan_import(data, path.name, organisation=organisation, progress=progress)
         self.report(plan, verbosity)
