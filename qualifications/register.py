@@ -35,7 +35,7 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 50_000
 # Rows written, and versions recorded, per statement or revision: keeps memory and SQL bounded.
 BATCH_SIZE = 500
-REVISION_SIZE = 2_000
+REVISION_SIZE = 1_000
 
 NUMBER = "Qualification Number"
 TITLE = "Qualification Title"
