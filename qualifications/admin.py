@@ -1,15 +1,19 @@
+import secrets
+
 import reversion
+from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import history
+from . import history, register
 from .admin_forms import AudienceFormSet, QualificationAdminForm
 from .choices import Status
 from .models import (
@@ -22,6 +26,30 @@ from .models import (
 )
 from .permissions import can_publish
 from .refresh import one_refresh
+
+# How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
+# lists (it counts them all).
+UPLOAD_SECONDS = 60 * 60
+PREVIEW_LIMIT = 200
+
+
+def _upload_key(request, token):
+    return f"register-upload:{request.user.pk}:{token}"
+
+
+class RegisterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="The Register's CSV file",
+        help_text="The data set the Ofqual Register offers for download, one row per "
+        "qualification.",
+    )
+    organisation = forms.CharField(
+        label="Only the awarding organisation",
+        required=False,
+        max_length=30,
+        help_text="Its acronym on the Register, for example AIM QUALS. Leave empty to import "
+        "every row.",
+    )
 
 
 class AudienceInline(admin.TabularInline):
@@ -79,6 +107,8 @@ class QualificationAdmin(VersionAdmin):
     save_on_top = True
     history_latest_first = True
     object_history_template = "admin/qualifications/qualification/object_history.html"
+    # reversion's list (with "Recover deleted") and the Register import link.
+    change_list_template = "admin/qualifications/qualification/change_list.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "awarding_organisation", "edit_version"]}),
         (
@@ -106,10 +136,18 @@ class QualificationAdmin(VersionAdmin):
                 "description": "Leave a fact empty when it is not known: the site shows only "
                 "what is filled in.",
                 "fields": [
-                    ("guided_learning_hours", "total_qualification_time"),
-                    ("credits", "minimum_age"),
+                    "qualification_type",
+                    ("sub_level", "grading_type"),
+                    "guided_learning_hours",
+                    ("minimum_guided_learning_hours", "maximum_guided_learning_hours"),
+                    ("total_qualification_time", "credits"),
+                    "minimum_age",
                     "assessment",
                     "subject_area",
+                    ("register_status", "offered_in_england"),
+                    ("regulation_start_date", "operational_start_date"),
+                    ("operational_end_date", "certification_end_date"),
+                    "specification_url",
                 ],
             },
         ),
@@ -163,7 +201,12 @@ class QualificationAdmin(VersionAdmin):
             self.admin_site.admin_view(self.compare_view),
             name="qualifications_qualification_compare",
         )
-        return [compare, *super().get_urls()]
+        import_register = path(
+            "import/",
+            self.admin_site.admin_view(self.import_register_view),
+            name="qualifications_qualification_import",
+        )
+        return [compare, import_register, *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
         qualification = self.get_object(request, object_id)
@@ -223,6 +266,69 @@ class QualificationAdmin(VersionAdmin):
     def _redirect_to_history(self, qualification):
         return redirect("admin:qualifications_qualification_history", qualification.pk)
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = (extra_context or {}) | {"can_import_register": can_publish(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def import_register_view(self, request):
+        """Upload the Register's CSV, see what it would create, change and reject, confirm."""
+        if not can_publish(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import from the Ofqual Register",
+            "preview_limit": PREVIEW_LIMIT,
+        }
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm_import(request, context)
+        form = RegisterUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = register.read_file(upload)
+            if isinstance(data, register.Problem):
+                form.add_error("file", str(data))
+            else:
+                organisation = form.cleaned_data["organisation"]
+                plan = register.plan_import(data, upload.name, organisation=organisation)
+                token = secrets.token_urlsafe(16)
+                # Kept in the shared cache, so the confirmation may reach any server.
+                cache.set(
+                    _upload_key(request, token),
+                    (data, upload.name, organisation),
+                    UPLOAD_SECONDS,
+                )
+                return TemplateResponse(
+                    request,
+                    "admin/qualifications/qualification/import_preview.html",
+                    context | {"plan": plan, "token": token},
+                )
+        return TemplateResponse(
+            request,
+            "admin/qualifications/qualification/import_upload.html",
+            context | {"form": form},
+        )
+
+    def _confirm_import(self, request, context):
+        key = _upload_key(request, request.POST["token"])
+        upload = cache.get(key)
+        if upload is None:
+            messages.error(request, "That preview has expired: upload the file again.")
+            return redirect("admin:qualifications_qualification_import")
+        data, name, organisation = upload
+        # Planned again: the catalogue may have changed since the preview.
+        plan = register.plan_import(data, name, organisation=organisation)
+        if not plan.can_import:
+            return TemplateResponse(
+                request,
+                "admin/qualifications/qualification/import_preview.html",
+                context | {"plan": plan, "token": request.POST["token"]},
+            )
+        register.apply_import(plan, user=request.user)
+        cache.delete(key)
+        messages.success(request, f"Imported {name}: {plan.summary()}.")
+        return redirect(reverse("admin:qualifications_qualification_changelist"))
+
     # Actions: publishers only; each change is a version in the history.
 
     @admin.action(description="Publish the selected qualifications", permissions=["publish"])
@@ -269,8 +375,8 @@ class QualificationAdmin(VersionAdmin):
 
 @admin.register(AwardingOrganisation)
 class AwardingOrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "website"]
-    search_fields = ["name"]
+    list_display = ["name", "acronym", "recognition_number", "website"]
+    search_fields = ["name", "acronym", "recognition_number"]
 
 
 @admin.register(Employer)

@@ -15,7 +15,8 @@ from .querysets import QualificationQuerySet
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 qualification_number_validator = RegexValidator(
-    regex=r"^\d{3}/\d{4}/\d$",
+    # The last character is a check digit, which is X where it stands for ten.
+    regex=r"^\d{3}/\d{4}/[\dX]$",
     message="Enter the Ofqual qualification number as NNN/NNNN/N, for example 601/4433/6.",
 )
 
@@ -28,6 +29,18 @@ def factsheet_filename(slug):
 class AwardingOrganisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     website = models.URLField(blank=True, help_text="The organisation's own site, if it has one.")
+    # From the Ofqual Register; the import matches an organisation by its recognition number.
+    recognition_number = models.CharField(
+        "Ofqual recognition number",
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="As on the Ofqual Register, for example RN5220.",
+    )
+    acronym = models.CharField(
+        max_length=30, blank=True, help_text="As on the Ofqual Register, for example AIM QUALS."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -145,12 +158,44 @@ class Qualification(models.Model):
         null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(99)]
     )
     assessment = models.CharField(
-        max_length=200, blank=True, help_text="How it is assessed, for example “Portfolio”."
+        max_length=500, blank=True, help_text="How it is assessed, for example “Portfolio”."
     )
     subject_area = models.CharField(
         max_length=200,
         blank=True,
         help_text="The Ofqual sector subject area, for example “Law and legal services”.",
+    )
+    qualification_type = models.CharField(
+        "type",
+        max_length=200,
+        blank=True,
+        help_text="For example “Other Vocational Qualification”.",
+    )
+    sub_level = models.CharField(
+        max_length=100, blank=True, help_text="For entry level, for example “Entry 3”."
+    )
+    grading_type = models.CharField(
+        "grading", max_length=200, blank=True, help_text="For example “Pass/Fail”."
+    )
+    minimum_guided_learning_hours = models.PositiveIntegerField(null=True, blank=True)
+    maximum_guided_learning_hours = models.PositiveIntegerField(null=True, blank=True)
+    register_status = models.CharField(
+        "status on the Register",
+        max_length=100,
+        blank=True,
+        help_text="For example “Available to learners”.",
+    )
+    regulation_start_date = models.DateField(null=True, blank=True)
+    operational_start_date = models.DateField(null=True, blank=True)
+    operational_end_date = models.DateField(
+        null=True, blank=True, help_text="The last day learners can start it."
+    )
+    certification_end_date = models.DateField(
+        null=True, blank=True, help_text="The last day it can be awarded."
+    )
+    offered_in_england = models.BooleanField("offered in England", null=True, blank=True)
+    specification_url = models.URLField(
+        "specification", max_length=500, blank=True, help_text="The link to its specification."
     )
 
     supporting_employers = models.ManyToManyField(
@@ -248,6 +293,21 @@ class Qualification(models.Model):
             and self.live_until is not None
             and self.live_until <= now
         )
+
+    def is_past_certification_end(self, today=None):
+        """Whether its certification end date has passed: it can no longer be awarded."""
+        if self.certification_end_date is None:
+            return False
+        return self.certification_end_date < (today or timezone.localdate())
+
+    @property
+    def guided_learning_hours_range(self):
+        """The Register's minimum and maximum guided learning hours as (min, max) when both are
+        known and differ, else None."""
+        low, high = self.minimum_guided_learning_hours, self.maximum_guided_learning_hours
+        if low is None or high is None or low == high:
+            return None
+        return (low, high)
 
     @property
     def factsheet_filename(self):

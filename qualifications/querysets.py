@@ -1,3 +1,4 @@
+import datetime
 from dataclasses import dataclass
 
 from django.db import connections, models
@@ -44,12 +45,23 @@ class QualificationQuerySet(models.QuerySet):
         return self if can_preview(user) else self.published()
 
     def next_scheduled_change(self, now=None):
-        """The next time a published qualification goes live or is withdrawn, or None."""
+        """The next time a published qualification goes live or is withdrawn, or its page starts
+        saying its certification end date has passed (the start of the day after it), or None."""
         now = now or timezone.now()
+        today = timezone.localdate(now)
         scheduled = self.filter(status=Status.PUBLISHED).aggregate(
             live_from=Min("live_from", filter=Q(live_from__gt=now)),
             live_until=Min("live_until", filter=Q(live_until__gt=now)),
+            certification_end=Min(
+                "certification_end_date", filter=Q(certification_end_date__gte=today)
+            ),
         )
+        certification_end = scheduled.pop("certification_end")
+        if certification_end is not None:
+            day_after = datetime.datetime.combine(
+                certification_end + datetime.timedelta(days=1), datetime.time()
+            )
+            scheduled["certification_end"] = timezone.make_aware(day_after)
         return min(filter(None, scheduled.values()), default=None)
 
     def synthetic(self):

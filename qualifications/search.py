@@ -62,7 +62,7 @@ _WORD = re.compile(r"[^\W_]+")
 # a qualification number ("601/4433/6" is "60144336", never the separate numbers 601 or 6) and a
 # level ("level 4" is "level4", so it never matches a 4 in some other number or sentence).
 _PHRASES = (
-    (re.compile(r"\b(\d{3})\s*/\s*(\d{4})\s*/\s*(\d)\b"), r"\1\2\3"),
+    (re.compile(r"\b(\d{3})\s*/\s*(\d{4})\s*/\s*([\dx])\b"), r"\1\2\3"),
     (re.compile(r"\blevel\s+(\d)\b"), r"level\1"),
 )
 

@@ -1,6 +1,6 @@
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseGone, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import (
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
-from . import structured_data
+from . import opendata, structured_data
 from .forms import CatalogueSearchForm
 from .kept import serve_kept
 from .models import Qualification, factsheet_filename
@@ -168,6 +168,62 @@ def factsheet_view(request, slug):
     if response.status_code in (200, 304):
         response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
     return response
+
+
+# OPEN DATA: published qualifications only, kept like the pages, readable from any site.
+
+
+def _open_data(request, render, key):
+    response = serve_kept(request, render, key=key)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json_error(status, message):
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_safe
+def catalogue_json_view(request):
+    page = request.GET.get("page", "1")
+
+    def render():
+        data = opendata.catalogue_page(page, request.build_absolute_uri)
+        if data is None:
+            return _json_error(404, "No such page: ?page= takes a number from 1 to the pages.")
+        return JsonResponse(data)
+
+    return _open_data(request, render, key=("catalogue.json", page))
+
+
+@require_safe
+def qualification_json_view(request, slug):
+    def render():
+        qualification = opendata.published_qualification(slug)
+        if qualification is not None:
+            return JsonResponse(
+                opendata.qualification_data(qualification, request.build_absolute_uri)
+            )
+        if Qualification.objects.withdrawn().filter(slug=slug).exists():
+            return _json_error(410, "This qualification has been withdrawn.")
+        return _json_error(404, "No qualification has that address.")
+
+    return _open_data(request, render, key=("qualification.json", slug))
+
+
+@require_safe
+def catalogue_csv_view(request):
+    def render():
+        return HttpResponse(opendata.catalogue_csv(), content_type="text/csv; charset=utf-8")
+
+    response = _open_data(request, render, key=("catalogue.csv",))
+    response["Content-Disposition"] = 'attachment; filename="qualifications.csv"'
+    return response
+
+
+@require_safe
+def feed_view(request):
+    return _open_data(request, lambda: opendata.QualificationFeed()(request), key=("feed",))
 
 
 def withdrawn_response(request, slug):

@@ -1,0 +1,158 @@
+"""The catalogue as open data for partners: what each JSON document, the CSV and the Atom feed
+hold, built from published qualifications only. Nothing here knows about HTTP: `absolute` is a
+function turning a path into an absolute URL (the view passes request.build_absolute_uri)."""
+
+import csv
+import io
+
+from django.contrib.syndication.views import Feed
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from . import register
+from .models import Qualification
+
+# Qualifications per page of /qualifications.json.
+PAGE_SIZE = 100
+# Entries in the Atom feed: the most recently published or changed.
+FEED_SIZE = 50
+
+
+def qualification_data(qualification, absolute):
+    """The facts of one qualification (fetched with `for_detail_page()`) as the page shows them,
+    as a dict ready for JSON, with links to its page, factsheet and JSON document."""
+    organisation = qualification.awarding_organisation
+    return {
+        "url": absolute(qualification.get_absolute_url()),
+        "factsheet_url": absolute(qualification.get_factsheet_url()),
+        "json_url": absolute(reverse("qualifications:detail-json", args=[qualification.slug])),
+        "slug": qualification.slug,
+        "title": qualification.title,
+        "qualification_number": qualification.qualification_number,
+        "level": {"code": qualification.level, "name": qualification.get_level_display()},
+        "sub_level": qualification.sub_level or None,
+        "type": qualification.qualification_type or None,
+        "awarding_organisation": {
+            "name": organisation.name,
+            "acronym": organisation.acronym or None,
+            "recognition_number": organisation.recognition_number or None,
+            "website": organisation.website or None,
+        },
+        "regulated_by_ofqual": qualification.is_ofqual_regulated,
+        "delivery_restricted_to": qualification.delivery_restricted_to or None,
+        "in_apprenticeship_framework": qualification.in_apprenticeship_framework,
+        "guided_learning_hours": qualification.guided_learning_hours,
+        "minimum_guided_learning_hours": qualification.minimum_guided_learning_hours,
+        "maximum_guided_learning_hours": qualification.maximum_guided_learning_hours,
+        "total_qualification_time": qualification.total_qualification_time,
+        "credits": qualification.credits,
+        "minimum_age": qualification.minimum_age,
+        "assessment": qualification.assessment or None,
+        "subject_area": qualification.subject_area or None,
+        "grading": qualification.grading_type or None,
+        "register_status": qualification.register_status or None,
+        "regulation_start_date": qualification.regulation_start_date,
+        "operational_start_date": qualification.operational_start_date,
+        "operational_end_date": qualification.operational_end_date,
+        "certification_end_date": qualification.certification_end_date,
+        "offered_in_england": qualification.offered_in_england,
+        "specification_url": qualification.specification_url or None,
+        "overview": qualification.overview,
+        "entry_requirement": qualification.entry_requirement or None,
+        "audiences": [audience.description for audience in qualification.audiences.all()],
+        "complementary_subjects": qualification.complementary_subjects or None,
+        "further_study": qualification.further_study or None,
+        "job_roles": [
+            {"title": role.title, "description": role.description}
+            for role in qualification.progression_roles.all()
+        ],
+        "supporting_employers": [
+            support.employer.name for support in qualification.employer_supports.all()
+        ],
+        "employer_statement": qualification.employer_statement or None,
+        "updated_at": qualification.updated_at,
+    }
+
+
+def catalogue_page(page_number, absolute):
+    """One page of every published qualification, as a dict ready for JSON, or None if there is
+    no such page."""
+    qualifications = Qualification.objects.published().for_detail_page().order_by("title", "pk")
+    paginator = Paginator(qualifications, PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        page = paginator.page(page_number)
+    except (EmptyPage, PageNotAnInteger):
+        return None
+    path = reverse("qualifications:list-json")
+
+    def link(number):
+        return absolute(path if number == 1 else f"{path}?page={number}")
+
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": [qualification_data(q, absolute) for q in page.object_list],
+    }
+
+
+def published_qualification(slug):
+    """The published qualification with `slug`, with everything its JSON holds, or None."""
+    return Qualification.objects.published().for_detail_page().filter(slug=slug).first()
+
+
+def catalogue_csv():
+    """Every published qualification in the Ofqual Register's CSV headings, as text: a file the
+    importer reads back."""
+    qualifications = (
+        Qualification.objects.published()
+        .select_related("awarding_organisation")
+        .order_by("qualification_number")
+    )
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(
+        register.csv_rows(qualifications.iterator(chunk_size=2000))
+    )
+    return out.getvalue()
+
+
+class QualificationFeed(Feed):
+    """An Atom feed of the most recently published or changed qualifications."""
+
+    feed_type = Atom1Feed
+    title = "Qualifications: recently published or changed"
+    subtitle = "Regulated qualifications, newest change first."
+
+    def link(self):
+        return reverse("qualifications:list")
+
+    def feed_url(self):
+        return reverse("qualifications:feed")
+
+    def items(self):
+        return (
+            Qualification.objects.published()
+            .select_related("awarding_organisation")
+            .order_by("-updated_at", "pk")[:FEED_SIZE]
+        )
+
+    def item_title(self, qualification):
+        return f"{qualification.title} ({qualification.qualification_number})"
+
+    def item_description(self, qualification):
+        return qualification.summary
+
+    def item_author_name(self, qualification):
+        return qualification.awarding_organisation.name
+
+    def item_pubdate(self, qualification):
+        return qualification.created_at
+
+    def item_updateddate(self, qualification):
+        return qualification.updated_at
+
+    def item_categories(self, qualification):
+        return [qualification.get_level_display(), *filter(None, [qualification.subject_area])]
