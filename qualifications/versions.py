@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.dispatch import receiver
 from django.utils import timezone
+
+from qualsite.cache import cache_recovered
 
 # Kept this long at most; a new version gets a new key at once anyway.
 CACHE_SECONDS = 7 * 24 * 60 * 60
@@ -41,7 +44,7 @@ NEVER = math.inf
 
 @dataclass(frozen=True)
 class PublicVersion:
-    number: int
+    number: int | None  # None while the cache is unavailable: nothing is known to be current
     next_change: float  # a timestamp: when a scheduled go-live or withdrawal next changes it
 
     def max_age(self, at_most, now=None):
@@ -80,6 +83,18 @@ def public_content_changed():
     next_change = _next_scheduled_change()
     cache.set(NEXT_CHANGE_KEY, next_change, None)
     return next_change
+
+
+@receiver(cache_recovered)
+def public_content_may_have_changed(sender, **kwargs):
+    """After a cache outage: a change committed meanwhile could not give the public content a new
+    version, so give it one now, lest a rendering kept before the outage be served again; and
+    forget when it next changes by itself, which such a change may have moved."""
+    try:
+        cache.incr(PUBLIC_VERSION_KEY)
+    except ValueError:
+        _start_public_version()
+    cache.delete(NEXT_CHANGE_KEY)
 
 
 def public_content_changing(using=DEFAULT_DB_ALIAS):

@@ -15,7 +15,7 @@ from django.views.generic import DetailView, ListView
 
 from . import structured_data
 from .forms import CatalogueSearchForm
-from .kept import serve_kept
+from .kept import serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
 
@@ -70,9 +70,9 @@ class QualificationDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         # The page at its canonical address (no query string, as search engines and shared links
-        # give it) is kept in the cache for the public. Previews, and pages with a query string
-        # (breadcrumbs back to a search), are rendered each time.
-        if request.GET or can_preview(request.user):
+        # give it, or only tracking parameters) is kept in the cache for the public. Previews, and
+        # pages with a query string (breadcrumbs back to a search), are rendered each time.
+        if without_tracking(request.GET) or can_preview(request.user):
             return self.render_page(request, *args, **kwargs)
         return serve_kept(
             request,

@@ -5,6 +5,8 @@ start. Local development (`make run`) sets DJANGO_DEBUG=true in `.env`, which su
 stand-ins. See `.env.example` for every variable.
 """
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 import environ
@@ -46,11 +48,27 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
-# Rendered qualification pages and factsheets are kept here. The default is each process's own
-# memory; production with several servers points CACHE_URL at a shared cache, e.g.
-# dbcache://qualsite_cache (a table in the database: run `manage.py createcachetable` once) or
-# filecache:///var/cache/qualsite.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rendered pages and factsheets, and the public content's version, are kept here, shared by every
+# worker. With no CACHE_URL, a folder in the system's temporary directory, one per checkout and
+# database, so `make run`'s workers render a factsheet once, not once each. Several servers share
+# Redis: CACHE_URL=redis://host:6379/0 (Django's own Redis backend, made tolerant of outages by
+# qualsite/cache.py: a cache that fails slows pages down but never stops them).
+_cache_folder = (
+    "qualsite-cache-"
+    + hashlib.sha256(f"{BASE_DIR}\n{DATABASES['default']['NAME']}".encode()).hexdigest()[:12]
+)
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL",
+        default=f"filecache://{Path(tempfile.gettempdir()) / _cache_folder}",
+    )
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "qualsite.cache.TolerantRedisCache"
+    # A cache that does not answer at once is treated as down: no request waits on it.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=0.5, socket_timeout=0.5
+    )
 
 # APPS
 INSTALLED_APPS = [
