@@ -1,3 +1,5 @@
+import logging
+
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
@@ -13,11 +15,15 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
+from qualsite.cache import cache_is_available
+
 from . import structured_data
 from .forms import CatalogueSearchForm
 from .kept import serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
+
+logger = logging.getLogger(__name__)
 
 
 class QualificationListView(ListView):
@@ -185,13 +191,24 @@ def withdrawn_response(request, slug):
 @never_cache
 @require_safe
 def healthz_view(request):
-    """200 when the database answers, 503 when it does not: for a load balancer's health check."""
+    """200 when the database answers, 503 when it does not: for a load balancer's health check.
+
+    The body also says whether the cache answers; without it the site is slower but still serves,
+    so a cache outage alone never takes a server out of the load balancer.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    except DatabaseError as error:
+        # The reason in a word; the details (hosts, ports) go to the log, not to the public.
+        logger.warning("health check: database unavailable: %s", error)
+        return HttpResponse(
+            f"database unavailable ({type(error).__name__})\n",
+            status=503,
+            content_type="text/plain",
+        )
+    cache_state = "ok" if cache_is_available() else "unavailable, serving without it"
+    return HttpResponse(f"database ok\ncache {cache_state}\n", content_type="text/plain")
 
 
 @require_safe

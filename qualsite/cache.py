@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 # Sent (sender: the cache backend) the first time the cache answers after it failed.
 cache_recovered = Signal()
+AVAILABILITY_KEY = "cache-availability-check"
 
 
 def _tolerant(default):
@@ -35,13 +36,15 @@ def _tolerant(default):
             if time.monotonic() < self._retry_at:
                 return default
             try:
-                result = method(self, *args, **kwargs)
+                if self._down:
+                    # Back? Then tell the receivers before this call reads anything that was
+                    # current before the outage.
+                    self._client_has_key(AVAILABILITY_KEY)
+                    self._recovered()
+                return method(self, *args, **kwargs)
             except (RedisError, OSError) as error:
                 self._failed(error)
                 return default
-            if self._down:
-                self._recovered()
-            return result
 
         return wrapper
 
@@ -67,10 +70,13 @@ class TolerantRedisCache(RedisCache):
         logger.warning("cache available again")
         cache_recovered.send(sender=self)
 
+    def _client_has_key(self, key):
+        return RedisCache.has_key(self, key)
+
     def is_available(self):
         """True if the cache answers now (tried at once, whenever it last failed)."""
         self._retry_at = 0.0
-        return self.has_key("cache-availability-check") is not None
+        return self.has_key(AVAILABILITY_KEY) is not None
 
     add = _tolerant(False)(RedisCache.add)
     get = _tolerant(None)(RedisCache.get)
@@ -91,7 +97,7 @@ def cache_is_available():
     if check is not None:
         return check()
     try:
-        cache.has_key("cache-availability-check")
+        cache.has_key(AVAILABILITY_KEY)
     except Exception:
         return False
     return True
