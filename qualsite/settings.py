@@ -65,10 +65,9 @@ CACHES = {
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "qualsite.cache.TolerantRedisCache"
-    # A cache that does not answer at once is treated as down: no request waits on it.
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        socket_connect_timeout=0.5, socket_timeout=0.5
-    )
+    # A cache that does not answer within a second or two is treated as down, so no request waits
+    # long on it; not sooner, lest a busy moment look like an outage.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
 
 # APPS
 INSTALLED_APPS = [
