@@ -13,6 +13,7 @@ Brotli, so a kept page is sent as it is to the browsers that accept it. When the
 unavailable, every request renders its own copy and lets no one keep it.
 """
 
+import functools
 import gzip
 import hashlib
 import re
@@ -147,19 +148,27 @@ def _rendered(response):
 def _coding_for(request, bodies):
     """The content coding (a key of `bodies`) to send: the most compact one the client accepts,
     None for the text as it is."""
+    accepted = _accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    return next((coding for coding in CODINGS if coding in bodies and coding in accepted), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _accepted_codings(header):
+    """The codings an Accept-Encoding header accepts (a frozenset); browsers send a handful of
+    headers, read once each."""
     accepted = set()
-    for item in request.headers.get("Accept-Encoding", "").split(","):
+    for item in header.split(","):
         coding, _, parameters = item.strip().partition(";")
         if not re.fullmatch(r"\s*q\s*=\s*0(\.0*)?\s*", parameters):
             accepted.add(coding.strip().lower())
-    return next((coding for coding in CODINGS if coding in bodies and coding in accepted), None)
+    return frozenset(accepted)
 
 
 def _not_modified_without_rendering(request, cache_key):
     """A 304 for a browser whose copy (in any coding) is current although the cache no longer
     holds it, or None."""
     current = {f'"{cache_key}{suffix}"' for suffix in ("", *(f"-{c}" for c in CODINGS))}
-    for etag in parse_etags(request.headers.get("If-None-Match", "")):
+    for etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
         if etag.removeprefix("W/") in current:
             return get_conditional_response(request, etag=etag)
     return None

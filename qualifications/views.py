@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils.cache import (
     add_never_cache_headers,
     patch_cache_control,
+    patch_vary_headers,
 )
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -78,12 +80,14 @@ class QualificationDetailView(DetailView):
         # The page at its canonical address (no query string, as search engines and shared links
         # give it, or only tracking parameters) is kept in the cache for the public. Previews, and
         # pages with a query string (breadcrumbs back to a search), are rendered each time.
-        if without_tracking(request.GET) or can_preview(request.user):
+        if without_tracking(request.GET) or previewing(request):
             return self.render_page(request, *args, **kwargs)
-        return serve_kept(
-            request,
-            lambda: self.render_page(request, *args, **kwargs),
-            key=("page", kwargs["slug"]),
+        return kept_for_the_public(
+            serve_kept(
+                request,
+                lambda: self.render_page(request, *args, **kwargs),
+                key=("page", kwargs["slug"]),
+            )
         )
 
     def render_page(self, request, *args, **kwargs):
@@ -155,7 +159,7 @@ def factsheet_view(request, slug):
         return response
 
     everything = Qualification.objects.all()
-    if can_preview(request.user) and not everything.published().filter(slug=slug).exists():
+    if previewing(request) and not everything.published().filter(slug=slug).exists():
         # A preview is kept under the qualification's own version, for its editors only.
         version = everything.version_of(slug)
         if version is None:
@@ -167,11 +171,26 @@ def factsheet_view(request, slug):
             public=False,
         )
     else:
-        response = serve_kept(
-            request, lambda: render(everything.published()), key=("factsheet", page_url)
+        response = kept_for_the_public(
+            serve_kept(request, lambda: render(everything.published()), key=("factsheet", page_url))
         )
     if response.status_code in (200, 304):
         response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
+    return response
+
+
+def previewing(request):
+    """True if the visitor may preview drafts. A request without a session cookie is answered
+    without loading a session: a kept page then costs no more than the health check."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return can_preview(request.user)
+
+
+def kept_for_the_public(response):
+    """`response`, marked as differing with the cookie: a previewer's copy is not the public's,
+    so no shared cache may give one to the other."""
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 

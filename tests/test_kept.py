@@ -99,3 +99,9 @@ def test_a_factsheet_is_not_compressed_again(client, seed):
 
     assert "Content-Encoding" not in response
     assert response.content.startswith(b"%PDF")
+
+
+def test_a_kept_page_tells_shared_caches_a_previewers_copy_differs(client, seed):
+    response = client.get(seed.get_absolute_url())
+
+    assert "Cookie" in response["Vary"].split(", ")

@@ -76,13 +76,15 @@ def get(port, path, headers=None, timeout=10):
 class Gunicorn:
     """gunicorn serving the site with `env` on a loopback port."""
 
-    def __init__(self, env, port, workers=2, name="gunicorn", log=None):
-        """`log`: a file for what the server writes (its errors and warnings), else stderr."""
+    def __init__(self, env, port, workers=None, name="gunicorn", log=None):
+        """`workers`: None for gunicorn.conf.py's number; `log`: a file for what the server writes
+        (its errors and warnings), else stderr."""
         self.port, self.name = port, name
         self.process = subprocess.Popen(
             [
                 *(str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+                *("--bind", f"127.0.0.1:{port}"),
+                *(("--workers", str(workers)) if workers else ()),
                 *("--access-logfile", "/dev/null", "--log-level", "warning"),
                 *("--max-requests", "0"),
             ],
@@ -263,3 +265,65 @@ class Load:
 def describe(counts):
     """'200: 812, 503: 40' for a Counter of statuses."""
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items(), key=str)) or "none"
+
+
+# wrk's Lua script: ask for the paths in turn and count the answers by status.
+WRK_SCRIPT = """
+local paths = {%s}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) turn = 0; statuses = {} end
+function request()
+  turn = turn + 1
+  return wrk.format("GET", paths[(turn %% #paths) + 1])
+end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+  end
+  for status, n in pairs(total) do io.write(string.format("status %%d %%d\\n", status, n)) end
+end
+"""
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(port, paths, seconds, connections=16, threads=2, headers=BROWSER_HEADERS):
+    """Run wrk against `paths` (in turn) on `port`; return a dict: rate (requests per second),
+    p50, p90, p99 (ms), statuses (a Counter; only when several paths are asked for), non_2xx
+    (answers other than 2xx or 3xx), errors (sockets that failed or timed out)."""
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if len(paths) > 1:
+            script.write(WRK_SCRIPT % ", ".join(f'"{path}"' for path in paths))
+            script.flush()
+            command += ["-s", script.name]
+        command.append(f"http://127.0.0.1:{port}{paths[0]}")
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = {"statuses": Counter(), "non_2xx": 0, "errors": 0}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rate"] = float(words[1])
+        elif len(words) == 2 and words[0] in {"50%", "90%", "99%"}:
+            number = words[1].rstrip("usm")
+            unit = words[1][len(number) :]
+            result[f"p{words[0][:-1]}"] = float(number) * WRK_UNITS[unit]
+        elif line.startswith("status "):
+            result["statuses"][int(words[1])] += int(words[2])
+        elif "Non-2xx or 3xx responses:" in line:
+            result["non_2xx"] = int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            result["errors"] = sum(int(w.strip(",")) for w in words[3::2])
+    return result
+
+
+def bytes_on_the_wire(port, path, headers=BROWSER_HEADERS):
+    """The bytes of one answer to `path` as sent: (status line and headers, body)."""
+    status, response_headers, body = get(port, path, headers)
+    lines = [f"HTTP/1.1 {status} OK", *(f"{k}: {v}" for k, v in response_headers.items()), ""]
+    head = sum(len(line) + 2 for line in lines)
+    return head, len(body)
