@@ -63,6 +63,10 @@ CACHES = {
         default=f"filecache://{Path(tempfile.gettempdir()) / _cache_folder}",
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    # Past this many files, the folder drops a third of them at random: room for every page and
+    # factsheet of a few thousand qualifications (a few tens of megabytes).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "qualsite.cache.TolerantRedisCache"
     # A cache that does not answer within a second or two is treated as down, so no request waits

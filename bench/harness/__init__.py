@@ -293,7 +293,16 @@ def wrk(port, paths, seconds, connections=16, threads=2, headers=BROWSER_HEADERS
     """Run wrk against `paths` (in turn) on `port`; return a dict: rate (requests per second),
     p50, p90, p99 (ms), statuses (a Counter; only when several paths are asked for), non_2xx
     (answers other than 2xx or 3xx), errors (sockets that failed or timed out)."""
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(seconds))}s",
+    ]
+    command.append("--latency")
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
