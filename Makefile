@@ -14,7 +14,7 @@ NODE_MODULES := node_modules/.package-lock.json
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint format bench weight lock clean system-run system-test
+.PHONY: help install run test lint format bench weight lock clean system-run system-test system-bench
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ system-run:
 
 system-test:
 	@.ci/install-packages run test
+
+system-bench:
+	@.ci/install-packages run bench
 
 $(NODE_MODULES): package.json package-lock.json | system-test
 	npm ci --ignore-scripts --no-audit --no-fund
@@ -63,7 +66,7 @@ format: install  ## Fix what the linters can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install  ## Print the benchmarks' figures (every bench/*.py in turn)
+bench: install system-bench  ## Print the benchmarks' figures (every bench/*.py in turn)
 	@for script in bench/*.py; do echo "== $$script"; $(VENV)/bin/python $$script || exit 1; done
 
 weight: install  ## Print what the qualification page weighs, compressed, with its CSS and fonts

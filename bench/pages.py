@@ -1,136 +1,42 @@
 """Throughput of the seed qualification's page and factsheet under gunicorn, next to /healthz.
 
-Starts gunicorn on a spare port against a throwaway SQLite database with production settings,
-fires requests from a few client threads over keep-alive connections, and prints requests per
-second and latency percentiles for each address. Then times one factsheet render in-process next
-to WeasyPrint rendering the same text unstyled.
+Starts gunicorn (as `make run` does, or with --workers) against a throwaway SQLite database with
+production settings and the default shared cache (--redis: a throwaway Redis instead), keeps the
+page and the factsheet, then measures /healthz, the page and the factsheet in turn, round after
+round, with wrk (Debian's; 16 connections, browser's Accept-Encoding), so that whatever else the
+machine is doing weighs on all three alike. Prints each round, the medians, each address against
+/healthz (target: 0.9x or more) and the bytes on the wire. Then times one factsheet render
+in-process next to WeasyPrint rendering the same text unstyled.
 
-    .venv/bin/python bench/pages.py [--seconds 5] [--clients 4] [--workers 2]
+    .venv/bin/python bench/pages.py [--seconds 3] [--rounds 3] [--workers N] [--redis]
 """
 
 import argparse
 import contextlib
-import http.client
 import os
-import socket
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "/qualifications/interpersonal-mediation-level-4/"
-PATHS = ["/healthz", SEED, SEED + "factsheet.pdf", "/"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import (
+    ROOT,
+    SEED,
+    Gunicorn,
+    Redis,
+    bytes_on_the_wire,
+    get,
+    production_env,
+    set_up_site,
+    spare_port,
+    wrk,
+)
 
-def spare_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def production_env(workdir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    return env | {
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "benchmark-only-" + "s" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-        "DJANGO_STATIC_ROOT": f"{workdir}/static",
-        "DJANGO_SETTINGS_MODULE": "qualsite.settings",
-    }
-
-
-def manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args, "--verbosity", "0"], cwd=ROOT, env=env, check=True
-    )
-
-
-def hammer(port, path, seconds, clients):
-    """Return (requests per second, latencies in ms) for `path` over `seconds`."""
-    latencies, lock = [], threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port)
-        mine = []
-        while (start := time.perf_counter()) < deadline:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{path} answered {response.status}")
-            mine.append((time.perf_counter() - start) * 1000)
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return len(latencies) / (time.perf_counter() - started), latencies
-
-
-def measure(port, path, seconds, clients):
-    """Warm `path` up, then return its (requests per second, p50 ms, p95 ms)."""
-    hammer(port, path, 0.3, 1)
-    rate, latencies = hammer(port, path, seconds, clients)
-    return rate, statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
-
-
-def wait_until_up(port, process):
-    for _ in range(100):
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited")
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
-
-
-@contextlib.contextmanager
-def serve(env, workers):
-    """Set up the database in `env` with the seed, run gunicorn on a spare port; yield the port."""
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_seed")
-    manage(env, "collectstatic", "--noinput")
-    port = spare_port()
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-            "--max-requests",
-            "0",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_until_up(port, gunicorn)
-        yield port
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait()
+PATHS = ["/healthz", SEED, SEED + "factsheet.pdf"]
 
 
 def render_times(env, repeats=5):
@@ -155,37 +61,72 @@ def median(fn):
 print(median(lambda: render_factsheet(q)), median(lambda: HTML(string=plain).write_pdf()))
 """
     output = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
         text=True,
-    ).stdout
+    ).stdout  # fmt: skip
     styled, unstyled = (float(x) for x in output.split())
     return styled, unstyled
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=3, help="per address and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, help="default: gunicorn.conf.py's, as make run")
+    parser.add_argument("--redis", action="store_true", help="keep renderings in a Redis")
     options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("skipped: needs wrk (apt-get install wrk)")
+        return
 
-    with tempfile.TemporaryDirectory() as workdir:
-        env = production_env(workdir)
-        with serve(env, options.workers) as port:
-            print(
-                f"gunicorn, {options.workers} sync workers, SQLite; {options.clients} client "
-                f"threads for {options.seconds:g} s per address, on {os.cpu_count()} CPUs"
-            )
-            print(f"{'address':<60} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  vs /healthz")
-            floor = None
+    with tempfile.TemporaryDirectory() as workdir, contextlib.ExitStack() as stack:
+        if options.redis:
+            redis = Redis(spare_port())
+            stack.callback(redis.stop)
+            cache_url = redis.url()
+        else:
+            cache_url = f"filecache://{workdir}/cache"
+        env = production_env(
+            f"sqlite:///{workdir}/bench.sqlite3", cache_url, DJANGO_STATIC_ROOT=f"{workdir}/static"
+        )
+        set_up_site(env)
+        server = Gunicorn(env, spare_port(), workers=options.workers)
+        stack.callback(server.stop)
+        for path in PATHS:  # rendered and kept before anything is measured
+            assert get(server.port, path)[0] == 200, path
+        print(
+            f"gunicorn, {len(server.workers())} sync workers, SQLite, cache: "
+            f"{'Redis' if options.redis else 'files'}; wrk {options.connections} connections, "
+            f"{options.seconds:g} s per address per round, {options.rounds} rounds, "
+            f"on {os.cpu_count()} CPUs"
+        )
+        rates = {path: [] for path in PATHS}
+        latencies = {path: [] for path in PATHS}
+        for round_number in range(1, options.rounds + 1):
+            figures = []
             for path in PATHS:
-                rate, p50, p95 = measure(port, path, options.seconds, options.clients)
-                floor = floor or rate
-                print(f"{path:<60} {rate:8.0f} {p50:8.1f} {p95:8.1f}  {rate / floor:6.0%}")
+                result = wrk(server.port, [path], options.seconds, options.connections)
+                if result["non_2xx"] or result["errors"]:
+                    raise RuntimeError(f"{path}: {result}")
+                rates[path].append(result["rate"])
+                latencies[path].append(result["p50"])
+                figures.append(f"{result['rate']:7.0f}")
+            print(f"  round {round_number}: req/s " + " ".join(figures))
+        print(f"{'address':<60} {'req/s':>7} {'p50 ms':>7} {'vs /healthz':>11} {'bytes sent':>17}")
+        for path in PATHS:
+            rate = statistics.median(rates[path])
+            # Each round's own ratio, so a busy moment that slowed one round weighs on both sides.
+            ratio = statistics.median(
+                r / h for r, h in zip(rates[path], rates["/healthz"], strict=True)
+            )
+            head, body = bytes_on_the_wire(server.port, path)
+            print(
+                f"{path:<60} {rate:7.0f} {statistics.median(latencies[path]):7.1f} "
+                f"{ratio:10.2f}x {head:>5} + {body:>7,}"
+            )
+        _, plain_headers, plain = get(server.port, SEED)
+        print(f"(the page uncompressed: {len(plain):,} bytes; sent {plain_headers['Vary']=!s})")
         styled, unstyled = render_times(env)
         print(
             f"factsheet render: {styled * 1000:.0f} ms; WeasyPrint, same text unstyled: "

@@ -3,22 +3,34 @@ Last-Modified and Cache-Control, and a 304 when the browser's copy is current.
 
 One mechanism for every public rendering (qualification pages, factsheets, the catalogue, open
 data): the cache key and the ETag are made from everything the rendering prints — its own key
-parts, the request's scheme and host (pages hold absolute URLs), the design (templates and
+parts, the site's origin (SITE_URL, else the request's scheme and host: pages hold absolute URLs), the design (templates and
 stylesheets) and, for public renderings, the public content's version (versions.py), which changes
 after every edit, publish or withdrawal and when a scheduled date passes.
+
+A rendering is made once however many requests ask for it at the same moment (the first takes a
+lock in the shared cache, the others wait for its result), and text is kept compressed, gzip and
+Brotli, so a kept page is sent as it is to the browsers that accept it. When the cache is
+unavailable, every request renders its own copy and lets no one keep it.
 """
 
+import functools
+import gzip
 import hashlib
+import re
+import time
 
+import brotli
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
+    patch_vary_headers,
 )
-from django.utils.http import parse_http_date_safe
+from django.utils.http import parse_etags, parse_http_date_safe
 
+from .site import site_origin
 from .versions import CACHE_SECONDS, design_version, public_version
 
 # How long a browser or CDN may keep a public rendering without asking again (at most: never past
@@ -26,6 +38,29 @@ from .versions import CACHE_SECONDS, design_version, public_version
 PUBLIC_MAX_AGE = 300
 # The headers of a rendering that are kept with its body.
 KEPT_HEADERS = ("Content-Type", "Last-Modified")
+# Query parameters that only tell analytics where a visitor came from: the rendering is the same
+# with or without them.
+TRACKING_PARAMETER = re.compile(r"utm_\w+|fbclid|gclid")
+# A request that finds another rendering the same thing waits this long for it at most (a
+# factsheet takes well under a second), then renders its own.
+RENDER_WAIT_SECONDS = 10
+RENDER_POLL_SECONDS = 0.05
+# Renderings in these types are kept compressed as well (a PDF is compressed inside already).
+COMPRESSIBLE = re.compile(r"text/|application/(json|xml|atom\+xml|ld\+json)")
+# The codings a kept text is ready in, the most compact first.
+CODINGS = {
+    "br": lambda content: brotli.compress(content, mode=brotli.MODE_TEXT),
+    "gzip": lambda content: gzip.compress(content, compresslevel=9, mtime=0),
+}
+
+
+def without_tracking(query):
+    """A copy of `query` (a QueryDict) without its tracking parameters (utm_*, fbclid, gclid)."""
+    query = query.copy()
+    for name in list(query):
+        if TRACKING_PARAMETER.fullmatch(name):
+            del query[name]
+    return query
 
 
 def serve_kept(request, render, *, key, public=True):
@@ -38,36 +73,106 @@ def serve_kept(request, render, *, key, public=True):
     the response.
     """
     version = public_version() if public else None
+    if version is not None and version.number is None:
+        # The cache is unavailable: no version is known to be current, so nothing may be kept.
+        return _never_cached(_rendered(render()))
     made_from = [
         *map(str, key),
-        request.scheme,
-        request.get_host(),
+        # SITE_URL, or the request's scheme and host when it is not set.
+        site_origin(request),
         design_version(),
         str(version.number) if version else "preview",
     ]
     cache_key = "kept-" + hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:40]
-    etag = f'"{cache_key}"'
 
     kept = cache.get(cache_key)
     if kept is None:
-        if not_modified := get_conditional_response(request, etag=etag):
+        if not_modified := _not_modified_without_rendering(request, cache_key):
             return _with_cache_headers(not_modified, version)
-        response = render()
-        if response.status_code != 200:
-            return response
-        if not getattr(response, "is_rendered", True):
-            response.render()
-        kept = {
-            "content": response.content,
-            "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
-        }
-        cache.set(cache_key, kept, CACHE_SECONDS)
+        kept = _render_once(cache_key, render)
+        if isinstance(kept, HttpResponse):
+            return kept
+    coding = _coding_for(request, kept["bodies"])
+    etag = f'"{cache_key}{"-" + coding if coding else ""}"'
     last_modified = parse_http_date_safe(kept["headers"].get("Last-Modified", ""))
     if not_modified := get_conditional_response(request, etag=etag, last_modified=last_modified):
-        return _with_cache_headers(not_modified, version)
-    response = HttpResponse(kept["content"], headers=kept["headers"])
-    response["ETag"] = etag
+        response = not_modified
+    else:
+        response = HttpResponse(kept["bodies"][coding], headers=kept["headers"])
+        response["ETag"] = etag
+        if coding:
+            response["Content-Encoding"] = coding
+    if len(kept["bodies"]) > 1:
+        patch_vary_headers(response, ["Accept-Encoding"])
     return _with_cache_headers(response, version)
+
+
+def _render_once(cache_key, render):
+    """Return the rendering kept under `cache_key` (rendered here, or by a request that was
+    already rendering it), or `render()`'s response when it is not to be kept."""
+    lock_key = cache_key + "-rendering"
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while True:
+        if cache.add(lock_key, True, RENDER_WAIT_SECONDS):
+            try:
+                return _render_and_keep(cache_key, render)
+            finally:
+                cache.delete(lock_key)
+        # No lock, yet none could be taken: the cache failed. Or waited long enough.
+        if cache.get(lock_key) is None or time.monotonic() > deadline:
+            return _render_and_keep(cache_key, render)
+        time.sleep(RENDER_POLL_SECONDS)
+        if (kept := cache.get(cache_key)) is not None:
+            return kept
+
+
+def _render_and_keep(cache_key, render):
+    response = _rendered(render())
+    if response.status_code != 200:
+        return response
+    content = response.content
+    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+    bodies = {None: content}
+    if COMPRESSIBLE.match(headers.get("Content-Type", "")):
+        bodies |= {coding: compress(content) for coding, compress in CODINGS.items()}
+    kept = {"bodies": bodies, "headers": headers}
+    cache.set(cache_key, kept, CACHE_SECONDS)
+    return kept
+
+
+def _rendered(response):
+    if not getattr(response, "is_rendered", True):
+        response.render()
+    return response
+
+
+def _coding_for(request, bodies):
+    """The content coding (a key of `bodies`) to send: the most compact one the client accepts,
+    None for the text as it is."""
+    accepted = _accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    return next((coding for coding in CODINGS if coding in bodies and coding in accepted), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _accepted_codings(header):
+    """The codings an Accept-Encoding header accepts (a frozenset); browsers send a handful of
+    headers, read once each."""
+    accepted = set()
+    for item in header.split(","):
+        coding, _, parameters = item.strip().partition(";")
+        if not re.fullmatch(r"\s*q\s*=\s*0(\.0*)?\s*", parameters):
+            accepted.add(coding.strip().lower())
+    return frozenset(accepted)
+
+
+def _not_modified_without_rendering(request, cache_key):
+    """A 304 for a browser whose copy (in any coding) is current although the cache no longer
+    holds it, or None."""
+    current = {f'"{cache_key}{suffix}"' for suffix in ("", *(f"-{c}" for c in CODINGS))}
+    for etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
+        if etag.removeprefix("W/") in current:
+            return get_conditional_response(request, etag=etag)
+    return None
 
 
 def _with_cache_headers(response, version):
@@ -75,4 +180,9 @@ def _with_cache_headers(response, version):
         add_never_cache_headers(response)
     else:
         patch_cache_control(response, public=True, max_age=version.max_age(PUBLIC_MAX_AGE))
+    return response
+
+
+def _never_cached(response):
+    add_never_cache_headers(response)
     return response

@@ -1,6 +1,6 @@
 """The catalogue as open data for partners: what each JSON document, the CSV and the Atom feed
 hold, built from published qualifications only. Nothing here knows about HTTP: `absolute` is a
-function turning a path into an absolute URL (the view passes request.build_absolute_uri)."""
+function turning a path into an absolute URL (the views pass qualifications.site.absolute_url)."""
 
 import csv
 import io

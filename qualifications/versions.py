@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.dispatch import receiver
 from django.utils import timezone
+
+from qualsite.cache import cache_recovered
 
 # Kept this long at most; a new version gets a new key at once anyway.
 CACHE_SECONDS = 7 * 24 * 60 * 60
@@ -31,17 +34,18 @@ def design_version():
     return digest.hexdigest()[:16]
 
 
-# What the public sees, as one number every server reads from the shared cache: it changes after
-# every committed change to public content (see signals.py) and when a scheduled go-live or
-# withdrawal time passes, so whatever is kept under it never outlives its content's visibility.
-PUBLIC_VERSION_KEY = "public-version"
-NEXT_CHANGE_KEY = "public-version-next-change"
+# What the public sees, as one stamp every server reads from the shared cache in one look-up: a
+# number that changes after every committed change to public content (see signals.py) and when a
+# scheduled go-live or withdrawal time passes, kept with that time, so whatever is kept under it
+# never outlives its content's visibility. The number is random, not counted: a cache that lost it
+# never hands out one it gave before, and two changes at once each give a new one.
+PUBLIC_VERSION_KEY = "public-version-stamp"
 NEVER = math.inf
 
 
 @dataclass(frozen=True)
 class PublicVersion:
-    number: int
+    number: int | None  # None while the cache is unavailable: nothing is known to be current
     next_change: float  # a timestamp: when a scheduled go-live or withdrawal next changes it
 
     def max_age(self, at_most, now=None):
@@ -55,31 +59,34 @@ def public_version(now=None):
     """The public content's version (a PublicVersion): read from the cache, without a database
     query except once after each change."""
     now = (now or timezone.now()).timestamp()
-    values = cache.get_many([PUBLIC_VERSION_KEY, NEXT_CHANGE_KEY])
-    number, next_change = values.get(PUBLIC_VERSION_KEY), values.get(NEXT_CHANGE_KEY)
-    if next_change is None:
-        next_change = _next_scheduled_change()
-        # add, not set: a change committed meanwhile has already stored a newer value.
-        cache.add(NEXT_CHANGE_KEY, next_change, None)
-    if now >= next_change:
-        next_change = public_content_changed()
-        number = None
-    if number is None:
-        _start_public_version()
-        number = cache.get(PUBLIC_VERSION_KEY)
-    return PublicVersion(number, next_change)
+    stamp = cache.get(PUBLIC_VERSION_KEY)
+    if stamp is None:
+        # add, not set: a change committed meanwhile has already stored a newer stamp.
+        new = (secrets.randbits(48), _next_scheduled_change())
+        cache.add(PUBLIC_VERSION_KEY, new, None)
+        stamp = cache.get(PUBLIC_VERSION_KEY)
+        if stamp is None:
+            return PublicVersion(None, new[1])
+    version = PublicVersion(*stamp)
+    if now >= version.next_change:
+        version = public_content_changed()
+    return version
 
 
 def public_content_changed():
-    """Give the public content a new version; call it once the change is committed. Returns when
-    it next changes by itself."""
-    try:
-        cache.incr(PUBLIC_VERSION_KEY)
-    except ValueError:
-        _start_public_version()
-    next_change = _next_scheduled_change()
-    cache.set(NEXT_CHANGE_KEY, next_change, None)
-    return next_change
+    """Give the public content a new version; call it once the change is committed. Returns the
+    new PublicVersion."""
+    version = PublicVersion(secrets.randbits(48), _next_scheduled_change())
+    cache.set(PUBLIC_VERSION_KEY, (version.number, version.next_change), None)
+    return version
+
+
+@receiver(cache_recovered)
+def public_content_may_have_changed(sender, **kwargs):
+    """After a cache outage: a change committed meanwhile could not give the public content a new
+    version, so forget the one kept: the next request makes a new one, and nothing kept before
+    the outage is served again."""
+    cache.delete(PUBLIC_VERSION_KEY)
 
 
 def public_content_changing(using=DEFAULT_DB_ALIAS):
@@ -88,11 +95,6 @@ def public_content_changing(using=DEFAULT_DB_ALIAS):
     connection = connections[using]
     if not any(func is public_content_changed for _, func, _ in connection.run_on_commit):
         transaction.on_commit(public_content_changed, using=using)
-
-
-def _start_public_version():
-    # A random start, so a cache that lost the number never hands out one it gave before.
-    cache.add(PUBLIC_VERSION_KEY, secrets.randbits(48), None)
 
 
 def _next_scheduled_change():

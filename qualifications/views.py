@@ -1,3 +1,6 @@
+import logging
+
+from django.conf import settings
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, JsonResponse, QueryDict
@@ -6,6 +9,7 @@ from django.urls import reverse
 from django.utils.cache import (
     add_never_cache_headers,
     patch_cache_control,
+    patch_vary_headers,
 )
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -13,12 +17,16 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import bad_request
 from django.views.generic import DetailView, ListView
 
+from qualsite.cache import cache_is_available
+
 from . import opendata, structured_data
 from .forms import CatalogueSearchForm
-from .kept import serve_kept
+from .kept import serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
 from .site import absolute_url
+
+logger = logging.getLogger(__name__)
 
 
 class QualificationListView(ListView):
@@ -71,14 +79,16 @@ class QualificationDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         # The page at its canonical address (no query string, as search engines and shared links
-        # give it) is kept in the cache for the public. Previews, and pages with a query string
-        # (breadcrumbs back to a search), are rendered each time.
-        if request.GET or can_preview(request.user):
+        # give it, or only tracking parameters) is kept in the cache for the public. Previews, and
+        # pages with a query string (breadcrumbs back to a search), are rendered each time.
+        if without_tracking(request.GET) or previewing(request):
             return self.render_page(request, *args, **kwargs)
-        return serve_kept(
-            request,
-            lambda: self.render_page(request, *args, **kwargs),
-            key=("page", kwargs["slug"]),
+        return kept_for_the_public(
+            serve_kept(
+                request,
+                lambda: self.render_page(request, *args, **kwargs),
+                key=("page", kwargs["slug"]),
+            )
         )
 
     def render_page(self, request, *args, **kwargs):
@@ -150,7 +160,7 @@ def factsheet_view(request, slug):
         return response
 
     everything = Qualification.objects.all()
-    if can_preview(request.user) and not everything.published().filter(slug=slug).exists():
+    if previewing(request) and not everything.published().filter(slug=slug).exists():
         # A preview is kept under the qualification's own version, for its editors only.
         version = everything.version_of(slug)
         if version is None:
@@ -162,11 +172,26 @@ def factsheet_view(request, slug):
             public=False,
         )
     else:
-        response = serve_kept(
-            request, lambda: render(everything.published()), key=("factsheet", page_url)
+        response = kept_for_the_public(
+            serve_kept(request, lambda: render(everything.published()), key=("factsheet", page_url))
         )
     if response.status_code in (200, 304):
         response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
+    return response
+
+
+def previewing(request):
+    """True if the visitor may preview drafts. A request without a session cookie is answered
+    without loading a session: a kept page then costs no more than the health check."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return can_preview(request.user)
+
+
+def kept_for_the_public(response):
+    """`response`, marked as differing with the cookie: a previewer's copy is not the public's,
+    so no shared cache may give one to the other."""
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 
@@ -188,7 +213,7 @@ def catalogue_json_view(request):
     page = request.GET.get("page", "1")
 
     def render():
-        data = opendata.catalogue_page(page, request.build_absolute_uri)
+        data = opendata.catalogue_page(page, lambda path: absolute_url(request, path))
         if data is None:
             return _json_error(404, "No such page: ?page= takes a number from 1 to the pages.")
         return JsonResponse(data)
@@ -202,7 +227,7 @@ def qualification_json_view(request, slug):
         qualification = opendata.published_qualification(slug)
         if qualification is not None:
             return JsonResponse(
-                opendata.qualification_data(qualification, request.build_absolute_uri)
+                opendata.qualification_data(qualification, lambda path: absolute_url(request, path))
             )
         if Qualification.objects.withdrawn().filter(slug=slug).exists():
             return _json_error(410, "This qualification has been withdrawn.")
@@ -242,13 +267,24 @@ def withdrawn_response(request, slug):
 @never_cache
 @require_safe
 def healthz_view(request):
-    """200 when the database answers, 503 when it does not: for a load balancer's health check."""
+    """200 when the database answers, 503 when it does not: for a load balancer's health check.
+
+    The body also says whether the cache answers; without it the site is slower but still serves,
+    so a cache outage alone never takes a server out of the load balancer.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    except DatabaseError as error:
+        # The reason in a word; the details (hosts, ports) go to the log, not to the public.
+        logger.warning("health check: database unavailable: %s", error)
+        return HttpResponse(
+            f"database unavailable ({type(error).__name__})\n",
+            status=503,
+            content_type="text/plain",
+        )
+    cache_state = "ok" if cache_is_available() else "unavailable, serving without it"
+    return HttpResponse(f"database ok\ncache {cache_state}\n", content_type="text/plain")
 
 
 @require_safe

@@ -5,6 +5,8 @@ start. Local development (`make run`) sets DJANGO_DEBUG=true in `.env`, which su
 stand-ins. See `.env.example` for every variable.
 """
 
+import hashlib
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,11 +52,30 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
-# Rendered qualification pages and factsheets are kept here. The default is each process's own
-# memory; production with several servers points CACHE_URL at a shared cache, e.g.
-# dbcache://qualsite_cache (a table in the database: run `manage.py createcachetable` once) or
-# filecache:///var/cache/qualsite.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rendered pages and factsheets, and the public content's version, are kept here, shared by every
+# worker. With no CACHE_URL, a folder in the system's temporary directory, one per checkout and
+# database, so `make run`'s workers render a factsheet once, not once each. Several servers share
+# Redis: CACHE_URL=redis://host:6379/0 (Django's own Redis backend, made tolerant of outages by
+# qualsite/cache.py: a cache that fails slows pages down but never stops them).
+_cache_folder = (
+    "qualsite-cache-"
+    + hashlib.sha256(f"{BASE_DIR}\n{DATABASES['default']['NAME']}".encode()).hexdigest()[:12]
+)
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL",
+        default=f"filecache://{Path(tempfile.gettempdir()) / _cache_folder}",
+    )
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    # Past this many files, the folder drops a third of them at random: room for every page and
+    # factsheet of a few thousand qualifications (a few tens of megabytes).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "qualsite.cache.TolerantRedisCache"
+    # A cache that does not answer within a second or two is treated as down, so no request waits
+    # long on it; not sooner, lest a busy moment look like an outage.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
 
 # APPS
 INSTALLED_APPS = [
@@ -85,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Its exceptions hook runs whatever the order: it sees what the views raise first.
+    "qualsite.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in's response into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

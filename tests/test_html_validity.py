@@ -23,7 +23,7 @@ CHECKED_PAGES = PAGES | {
     "qualification-without-roles": "/qualifications/test-qualification-without-roles/",
 }
 # Error pages Django renders by itself; their templates are checked as they would be served.
-ERROR_TEMPLATES = ["400.html", "403.html", "500.html"]
+ERROR_TEMPLATES = ["400.html", "403.html", "500.html", "503.html"]
 
 
 def nu_html_checker(paths):
