@@ -3,9 +3,10 @@ Last-Modified and Cache-Control, and a 304 when the browser's copy is current.
 
 One mechanism for every public rendering (qualification pages, factsheets, the catalogue, open
 data): the cache key and the ETag are made from everything the rendering prints — its own key
-parts, the site's origin (SITE_URL, else the request's scheme and host: pages hold absolute URLs), the design (templates and
-stylesheets) and, for public renderings, the public content's version (versions.py), which changes
-after every edit, publish or withdrawal and when a scheduled date passes.
+parts, the site's origin (SITE_URL, else the request's scheme and host: pages hold absolute
+URLs), the design (templates and stylesheets) and, for public renderings, the public content's
+version (versions.py), which changes after every edit, publish or withdrawal and when a scheduled
+date passes.
 
 A rendering is made once however many requests ask for it at the same moment (the first takes a
 lock in the shared cache, the others wait for its result), and text is kept compressed, gzip and
