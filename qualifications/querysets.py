@@ -92,14 +92,15 @@ class QualificationQuerySet(models.QuerySet):
         terms = search.terms(query)
         if not terms:
             return self.none()
+        table = self.model._meta.db_table
         if connections[self.db].vendor == "postgresql":
-            vector = search.stored_search_vector(self.model._meta.db_table)
-            tsquery = search.search_query(terms)
-            matches = self.alias(search_vector=vector).filter(search_vector=tsquery)
-            ranked = matches.annotate(rank=search.search_rank(vector, tsquery))
+            matches = self.alias(search_vector=search.stored_search_vector(table)).filter(
+                search_vector=search.search_query(terms)
+            )
+            ranked = matches.annotate(rank=search.search_rank(terms))
         else:
-            ranked = self.filter(search.like_condition(terms)).annotate(
-                rank=search.like_rank(terms)
+            ranked = self.filter(search.fts_condition(table, terms)).annotate(
+                rank=search.fts_rank(table, terms)
             )
         return ranked.order_by("-rank", "title", "pk")
 
