@@ -104,6 +104,49 @@ class QualificationQuerySet(models.QuerySet):
             )
         return ranked.order_by("-rank", "title", "pk")
 
+    def spelling_suggestion(self, query):
+        """`query` with its misspelt words corrected, if that finds some of these; else None.
+
+        A word is misspelt if it finds nothing anywhere in the catalogue; its correction is the
+        closest word of the search text's vocabulary by trigram similarity (search.py).
+        """
+        if not query or not query.strip():
+            return None
+        everything = self.model.objects.all()
+        corrected = search.corrected_query(
+            query,
+            finds=lambda term: everything.search(term).exists(),
+            closest=self._closest_word,
+        )
+        if corrected and self.search(corrected).exists():
+            return corrected
+        return None
+
+    def _closest_word(self, term):
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # `%` finds the candidates from the trigram index; the order is
+                # search.closest_word's.
+                cursor.execute(
+                    f"SELECT word FROM {search.VOCABULARY_TABLE} "
+                    "WHERE word %% %s AND similarity(word, %s) >= %s AND word !~ '[0-9]' "
+                    'ORDER BY similarity(word, %s) DESC, word COLLATE "C" LIMIT 1',
+                    [term, term, search.SIMILARITY_THRESHOLD, term],
+                )
+                row = cursor.fetchone()
+                return row and row[0]
+            # Two words can only be similar enough if their lengths are close: read those.
+            size = len(term) + 1
+            cursor.execute(
+                f"SELECT term FROM {search.FTS_VOCABULARY} WHERE length(term) BETWEEN %s AND %s",
+                [
+                    int(size * search.SIMILARITY_THRESHOLD) - 1,
+                    int(size / search.SIMILARITY_THRESHOLD) + 1,
+                ],
+            )
+            return search.closest_word(term, (word for (word,) in cursor.fetchall()))
+
     def catalogue_facets(self):
         """The levels, subject areas and awarding organisations of these, in one query."""
         rows = (

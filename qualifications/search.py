@@ -18,6 +18,7 @@ one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and 
 matched decides the rank, so a title match comes before a passing mention.
 """
 
+import functools
 import operator
 import re
 import unicodedata
@@ -67,12 +68,14 @@ _PHRASES = (
 )
 
 
+# Texts repeat (the same role or employer across many qualifications): split each once.
+@functools.lru_cache(maxsize=4096)
 def words(text):
-    """The words of `text`, case-folded, each qualification number and level one word."""
+    """The words of `text` (a tuple), case-folded, each qualification number and level one word."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
     for phrase, joined in _PHRASES:
         text = phrase.sub(joined, text)
-    return _WORD.findall(text)
+    return tuple(_WORD.findall(text))
 
 
 def _normalised(*texts):
@@ -248,3 +251,57 @@ def fts_rank(table, search_terms):
     return weighted_rank(
         search_terms, lambda term, field, weight: _fts_ids(table, fts_query([term], field))
     )
+
+
+# SPELLING
+
+# PostgreSQL's vocabulary of the stored search text, trigram-indexed (migration 0011); SQLite reads
+# its FTS5 index's own (FTS_VOCABULARY).
+VOCABULARY_TABLE = "qualification_search_word"
+
+# Words closer than this to a misspelling are offered in its place: pg_trgm's own default
+# threshold for its `%` operator, so both databases offer the same words.
+SIMILARITY_THRESHOLD = 0.3
+
+
+def trigrams(word):
+    """pg_trgm's trigrams of one word: a set of three-letter strings of "  word "."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(word, other):
+    """pg_trgm's similarity(): the trigrams the two words share over all the trigrams of both."""
+    mine, theirs = trigrams(word), trigrams(other)
+    shared = len(mine & theirs)
+    return shared / (len(mine) + len(theirs) - shared)
+
+
+def could_be_misspelt(term):
+    """Whether a term may be corrected: a word, never a number, level or qualification number."""
+    return not any(character.isdigit() for character in term)
+
+
+def closest_word(term, vocabulary):
+    """The word of `vocabulary` (an iterable of words) most like `term`, the first in alphabetical
+    order among equals, or None if none is similar enough; as PostgreSQL's
+    `ORDER BY similarity(word, term) DESC, word` with pg_trgm's `%` would pick it."""
+    scored = ((similarity(term, word), word) for word in vocabulary if could_be_misspelt(word))
+    best = min(
+        ((-score, word) for score, word in scored if score >= SIMILARITY_THRESHOLD), default=None
+    )
+    return best and best[1]
+
+
+def corrected_query(query, finds, closest):
+    """The query with each misspelt word replaced, or None if nothing could be corrected.
+
+    A word is misspelt if searching for it alone finds nothing (`finds(word)`); `closest(word)`
+    gives the vocabulary's nearest word, or None. Numbers are never corrected.
+    """
+    search_terms = terms(query)
+    corrected = [
+        (closest(term) or term) if could_be_misspelt(term) and not finds(term) else term
+        for term in search_terms
+    ]
+    return " ".join(corrected) if corrected != search_terms else None
