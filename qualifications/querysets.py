@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import Min, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Min, Prefetch, Q
 from django.utils import timezone
 
 from . import search
@@ -19,18 +19,27 @@ class CatalogueFacets:
     levels: list  # of (level, label)
     subject_areas: list  # of names
     awarding_organisations: list  # of (pk, name)
+    # Values that name something real though no qualification has them now, for filters that
+    # match nothing rather than being dropped: subject areas and organisations of qualifications
+    # the public has seen (published or withdrawn; not drafts, nor those not yet live).
+    known_subject_areas: frozenset = frozenset()
+    known_awarding_organisations: dict = None  # pk: name
+
+
+def _live(now):
+    # What published() means, as one condition.
+    return (
+        Q(status=Status.PUBLISHED)
+        & (Q(live_from__isnull=True) | Q(live_from__lte=now))
+        & (Q(live_until__isnull=True) | Q(live_until__gt=now))
+    )
 
 
 class QualificationQuerySet(models.QuerySet):
     def published(self, now=None):
         """Those the public sees now: published, gone live and not yet withdrawn. Decided at
         each request from the dates, so nothing appears early or lingers late."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(live_from__isnull=True) | Q(live_from__lte=now),
-            Q(live_until__isnull=True) | Q(live_until__gt=now),
-            status=Status.PUBLISHED,
-        )
+        return self.filter(_live(now or timezone.now()))
 
     def withdrawn(self, now=None):
         """Those whose pages answer 410 Gone: withdrawn, or past their withdrawal date."""
@@ -147,25 +156,41 @@ class QualificationQuerySet(models.QuerySet):
             )
             return search.closest_word(term, (word for (word,) in cursor.fetchall()))
 
-    def catalogue_facets(self):
-        """The levels, subject areas and awarding organisations of these, in one query."""
+    def catalogue_facets(self, now=None):
+        """The levels, subject areas and awarding organisations of the published ones among
+        these, and those the public has seen, in one query."""
+        now = now or timezone.now()
         rows = (
-            self.order_by()
+            self.exclude(status=Status.DRAFT)
+            .exclude(status=Status.PUBLISHED, live_from__gt=now)
+            .annotate(live=ExpressionWrapper(_live(now), output_field=BooleanField()))
+            .order_by()
             .values_list(
-                "level", "subject_area", "awarding_organisation_id", "awarding_organisation__name"
+                "live",
+                "level",
+                "subject_area",
+                "awarding_organisation_id",
+                "awarding_organisation__name",
             )
             .distinct()
         )
         levels, subject_areas, organisations = set(), set(), set()
-        for level, subject_area, organisation_id, organisation_name in rows:
-            levels.add(level)
+        known_subject_areas, known_organisations = set(), {}
+        for live, level, subject_area, organisation_id, organisation_name in rows:
+            known_organisations[organisation_id] = organisation_name
             if subject_area:
-                subject_areas.add(subject_area)
-            organisations.add((organisation_id, organisation_name))
+                known_subject_areas.add(subject_area)
+            if live:
+                levels.add(level)
+                if subject_area:
+                    subject_areas.add(subject_area)
+                organisations.add((organisation_id, organisation_name))
         return CatalogueFacets(
             levels=[(level, Level(level).label) for level in sorted(levels)],
             subject_areas=sorted(subject_areas, key=str.casefold),
             awarding_organisations=sorted(organisations, key=lambda pair: pair[1].casefold()),
+            known_subject_areas=frozenset(known_subject_areas),
+            known_awarding_organisations=known_organisations,
         )
 
     def version_of(self, slug):

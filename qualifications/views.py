@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
@@ -18,6 +19,19 @@ from .forms import CatalogueSearchForm
 from .kept import serve_kept
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
+from .versions import CACHE_SECONDS, public_version
+
+
+def catalogue_facets():
+    """The catalogue's filter values (CatalogueFacets), counted once per version of the public
+    content and kept in the cache, not on every request."""
+    version = public_version()
+    key = f"catalogue-facets-{version.number}"
+    facets = cache.get(key) if version.number is not None else None
+    if facets is None:
+        facets = Qualification.objects.catalogue_facets()
+        cache.set(key, facets, CACHE_SECONDS)
+    return facets
 
 
 class QualificationListView(ListView):
@@ -26,13 +40,23 @@ class QualificationListView(ListView):
     paginate_by = 20
 
     def get(self, request, *args, **kwargs):
-        facets = Qualification.objects.published().catalogue_facets()
-        self.search = CatalogueSearchForm(request.GET, facets=facets)
+        self.search = CatalogueSearchForm(request.GET, facets=catalogue_facets())
         if not self.search.is_understood():
             # The site's 400 page, without the traceback Django would log for raising BadRequest:
             # a mangled query string is the visitor's mistake, not the site's.
             return bad_request(request, BadRequest("The catalogue search could not be understood."))
-        return super().get(request, *args, **kwargs)
+        # Kept under the search as the form understood it: the same search by any address (other
+        # parameter order, unknown parameters) is one rendering, but a filter left out is part of
+        # it, because the page says so.
+        return serve_kept(
+            request,
+            lambda: super(QualificationListView, self).get(request, *args, **kwargs),
+            key=(
+                "catalogue",
+                self.search.url(page=self.search.criteria.page),
+                *self.search.ignored_filters,
+            ),
+        )
 
     def get_queryset(self):
         criteria = self.search.criteria
@@ -56,11 +80,16 @@ class QualificationListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"].number
+        suggestion = None
+        if not context["page_obj"].paginator.count:
+            suggestion = self.get_queryset().spelling_suggestion(self.search.criteria.q)
         return context | {
             "search": self.search,
             "result_link_query": self.search.link_query(page=page),
             # Without unknown parameters, empty filters or page=1: one address per state.
             "canonical_url": self.request.build_absolute_uri(self.search.url(page=page)),
+            "suggestion": suggestion,
+            "suggestion_url": suggestion and self.search.url(q=suggestion),
         }
 
 
@@ -113,9 +142,7 @@ class QualificationDetailView(DetailView):
             data = QueryDict(query_string)
         except TooManyFieldsSent:
             return None
-        search = CatalogueSearchForm(
-            data, facets=Qualification.objects.published().catalogue_facets()
-        )
+        search = CatalogueSearchForm(data, facets=catalogue_facets())
         if not search.is_understood() or not search.clean_query(page=search.criteria.page):
             return None
         return search
