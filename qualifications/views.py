@@ -58,18 +58,16 @@ class QualificationListView(ListView):
             ),
         )
 
-    def get_queryset(self):
+    def filtered(self):
         criteria = self.search.criteria
-        return (
-            Qualification.objects.published()
-            .filter_by(
-                level=criteria.level,
-                subject_area=criteria.subject,
-                awarding_organisation=criteria.organisation,
-            )
-            .for_catalogue()
-            .search(criteria.q)
+        return Qualification.objects.published().filter_by(
+            level=criteria.level,
+            subject_area=criteria.subject,
+            awarding_organisation=criteria.organisation,
         )
+
+    def get_queryset(self):
+        return self.filtered().for_catalogue().search(self.search.criteria.q)
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last one, rather than a 404 for a link gone stale.
@@ -82,7 +80,7 @@ class QualificationListView(ListView):
         page = context["page_obj"].number
         suggestion = None
         if not context["page_obj"].paginator.count:
-            suggestion = self.get_queryset().spelling_suggestion(self.search.criteria.q)
+            suggestion = self.filtered().spelling_suggestion(self.search.criteria.q)
         return context | {
             "search": self.search,
             "result_link_query": self.search.link_query(page=page),

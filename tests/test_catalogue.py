@@ -258,6 +258,35 @@ def test_an_empty_catalogue_says_nothing_is_published_yet(client, db):
     assert "No qualifications have been published yet." in response.text
 
 
+def test_a_misspelt_search_offers_the_corrected_one_as_a_link_in_the_status(client, seed):
+    response = client.get("/", {"q": "counciling", "level": 4})
+
+    status = select_one(response.text, "div", "results-status")
+    assert status.attrs["role"] == "status"
+    (link,) = links_inside(response, status)
+    assert link.text == "counselling"
+    assert parse_qs(urlsplit(link.attrs["href"]).query) == {"q": ["counselling"], "level": ["4"]}
+    assert result_titles(client.get(link.attrs["href"])) == [seed.title]
+
+
+def test_a_search_that_finds_something_offers_no_correction(client, seed):
+    response = client.get("/", {"q": "mediation"})
+
+    assert not select(response.text, "p", "suggestion")
+
+
+def test_the_kept_catalogue_shows_a_publication_at_once(client, transactional_db):
+    QualificationFactory(title="Carpentry")
+    draft = QualificationFactory(title="Bricklaying", status=Status.DRAFT)
+    assert result_titles(client.get("/")) == ["Carpentry"]
+
+    draft.status = Status.PUBLISHED
+    draft.save()
+
+    assert result_titles(client.get("/")) == ["Bricklaying", "Carpentry"]
+    assert [text for _, text, _ in options(client.get("/"), "level")] == ["Any level", "Level 3"]
+
+
 # BAD INPUT: never a 500
 
 
