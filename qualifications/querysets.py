@@ -79,6 +79,19 @@ class QualificationQuerySet(models.QuerySet):
             .order_by("title", "pk")
         )
 
+    def catalogue_page(self, start, stop):
+        """Entries `start` to `stop` of these, in their order, as `for_catalogue()` shows them.
+
+        Which ones is decided first from what the order needs (for the catalogue's order, its
+        index alone; for a search, the index and the rank), then only those rows are read whole:
+        a page deep in the list never reads the rows before it.
+        """
+        if stop <= start:
+            return []
+        keys = list(self.values_list("pk", flat=True)[start:stop])
+        rows = self.model.objects.for_catalogue().in_bulk(keys)
+        return [rows[key] for key in keys if key in rows]
+
     def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
         """Those matching every filter given; None (or "") leaves a filter out."""
         filters = {

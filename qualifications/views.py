@@ -1,5 +1,6 @@
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, QueryDict
 from django.template.loader import render_to_string
@@ -34,10 +35,21 @@ def catalogue_facets():
     return facets
 
 
+class CataloguePaginator(Paginator):
+    """Pages of a catalogue queryset, each read with `catalogue_page()`."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        stop = min(start + self.per_page, self.count)
+        return self._get_page(self.object_list.catalogue_page(start, stop), number, self)
+
+
 class QualificationListView(ListView):
     template_name = "qualifications/qualification_list.html"
     context_object_name = "qualifications"
     paginate_by = 20
+    paginator_class = CataloguePaginator
 
     def get(self, request, *args, **kwargs):
         self.search = CatalogueSearchForm(request.GET, facets=catalogue_facets())
@@ -67,7 +79,7 @@ class QualificationListView(ListView):
         )
 
     def get_queryset(self):
-        return self.filtered().for_catalogue().search(self.search.criteria.q)
+        return self.filtered().order_by("title", "pk").search(self.search.criteria.q)
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last one, rather than a 404 for a link gone stale.

@@ -16,10 +16,10 @@ from .factories import AwardingOrganisationFactory, QualificationFactory
 from .html import select, select_one
 
 # With nothing cached: when the public content next changes by itself (versions.py), the filters'
-# values, the number of results, the page of results.
-CATALOGUE_QUERIES = 4
-# A search not seen before, once the filters' values are kept: the number of results and the page.
-NEW_SEARCH_QUERIES = 2
+# values, the number of results, which results are on the page, and those results.
+CATALOGUE_QUERIES = 5
+# A search not seen before, once the filters' values are kept: the last three.
+NEW_SEARCH_QUERIES = 3
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
 # and the filters' values, to re-check the search it came from.
 DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 2
