@@ -88,7 +88,8 @@ def measure(port, path, seconds, clients):
 
 
 def wait_until_up(port, process):
-    for _ in range(100):
+    # A minute: on a busy machine, loading Django and WeasyPrint can take a good part of it.
+    for _ in range(600):
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited")
         try:
@@ -121,6 +122,9 @@ def serve(env, workers):
             "warning",
             "--max-requests",
             "0",
+            # gunicorn's control socket has one path per user by default: a second server (the
+            # catalogue benchmark runs two) would take it over from the first.
+            "--no-control-socket",
         ],
         cwd=ROOT,
         env=env,
