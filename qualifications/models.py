@@ -185,7 +185,14 @@ class Qualification(models.Model):
             ),
             # Covers the catalogue's filter values (catalogue_facets), read from the index alone.
             models.Index(
-                fields=["status", "level", "subject_area", "awarding_organisation"],
+                fields=[
+                    "status",
+                    "level",
+                    "subject_area",
+                    "awarding_organisation",
+                    "live_from",
+                    "live_until",
+                ],
                 name="qualification_facets_idx",
             ),
         ]

@@ -173,31 +173,35 @@ class QualificationQuerySet(models.QuerySet):
         """The levels, subject areas and awarding organisations of the published ones among
         these, and those the public has seen, in one query."""
         now = now or timezone.now()
+        # The distinct values alone first, read from the facets index on either database; the
+        # few organisations' names after, rather than a join for every row.
         rows = (
             self.exclude(status=Status.DRAFT)
             .exclude(status=Status.PUBLISHED, live_from__gt=now)
             .annotate(live=ExpressionWrapper(_live(now), output_field=BooleanField()))
             .order_by()
-            .values_list(
-                "live",
-                "level",
-                "subject_area",
-                "awarding_organisation_id",
-                "awarding_organisation__name",
-            )
+            .values_list("live", "level", "subject_area", "awarding_organisation_id")
             .distinct()
         )
-        levels, subject_areas, organisations = set(), set(), set()
-        known_subject_areas, known_organisations = set(), {}
-        for live, level, subject_area, organisation_id, organisation_name in rows:
-            known_organisations[organisation_id] = organisation_name
+        levels, subject_areas, organisation_ids = set(), set(), set()
+        known_subject_areas, known_organisation_ids = set(), set()
+        for live, level, subject_area, organisation_id in rows:
+            known_organisation_ids.add(organisation_id)
             if subject_area:
                 known_subject_areas.add(subject_area)
             if live:
                 levels.add(level)
                 if subject_area:
                     subject_areas.add(subject_area)
-                organisations.add((organisation_id, organisation_name))
+                organisation_ids.add(organisation_id)
+        from .models import AwardingOrganisation
+
+        known_organisations = dict(
+            AwardingOrganisation.objects.filter(pk__in=known_organisation_ids).values_list(
+                "pk", "name"
+            )
+        )
+        organisations = {(pk, known_organisations[pk]) for pk in organisation_ids}
         return CatalogueFacets(
             levels=[(level, Level(level).label) for level in sorted(levels)],
             subject_areas=sorted(subject_areas, key=str.casefold),

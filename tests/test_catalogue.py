@@ -16,13 +16,14 @@ from .factories import AwardingOrganisationFactory, QualificationFactory
 from .html import select, select_one
 
 # With nothing cached: when the public content next changes by itself (versions.py), the filters'
-# values, the number of results, which results are on the page, and those results.
-CATALOGUE_QUERIES = 5
+# values and their organisations' names, the number of results, which results are on the page,
+# and those results.
+CATALOGUE_QUERIES = 6
 # A search not seen before, once the filters' values are kept: the last three.
 NEW_SEARCH_QUERIES = 3
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
-# and the filters' values, to re-check the search it came from.
-DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 2
+# and the filters' values (two queries), to re-check the search it came from.
+DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 3
 PAGE_SIZE = 20
 
 
