@@ -1,25 +1,39 @@
-"""Catalogue listing and search timings at 100, 1,000 and 10,000 qualifications, next to /healthz.
+"""Catalogue listing and search timings at 1,000, 10,000 and 100,000 qualifications, next to
+/healthz, from the cache and with the cache off.
 
-Starts gunicorn on a spare port against a throwaway SQLite database with production settings (the
-same set-up as bench/pages.py), loads the seed qualification and tops the catalogue up with
-synthetic ones (`generate_synthetic_qualifications`) to each size in turn. At each size it sends
-requests over HTTP for a few seconds per address and prints requests per second and latency
-percentiles, then a summary of median latencies across the sizes.
+Starts gunicorn (gunicorn.conf.py, production settings, the same set-up as bench/pages.py) against a
+throwaway database, loads the seed qualification and tops the catalogue up with synthetic ones
+(`generate_synthetic_qualifications`) to each size in turn, then analyses the tables (VACUUM
+ANALYZE on PostgreSQL, ANALYZE on SQLite) as production's autovacuum would have. At each size it
+measures every address twice, each for a few seconds over HTTP: served from the cache (a repeat
+visit: the rendering is kept) and with the cache off (a second gunicorn with CACHE_URL=dummycache://,
+so every request does all the work, the filter values and the public version's query included).
+It prints each address's median and p95 latency and its throughput next to /healthz's, then the
+medians across sizes.
 
     .venv/bin/python bench/catalogue.py [--seconds 2] [--clients 1] [--workers 1]
-        [--sizes 100,1000,10000] [--database-url postgres://…/scratch]
+        [--sizes 1000,10000] [--database-url postgres://…/scratch]
 
---database-url runs it on another database instead, e.g. PostgreSQL to see production's search:
-give it an empty database you can throw away (its synthetic qualifications are deleted at the end).
+SQLite by default, up to 10,000 (the embedded default's scale); --database-url runs it on an
+empty PostgreSQL database you can throw away, by default up to 100,000 (its synthetic
+qualifications are deleted at the end).
 """
 
 import argparse
+import contextlib
 import os
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
-from pages import manage, measure, production_env, serve
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SIZES = [100, 1_000, 10_000]
+from harness import ROOT, manage, measure, production_env, serve
+
+SQLITE_SIZES = [1_000, 10_000]
+POSTGRESQL_SIZES = [1_000, 10_000, 100_000]
+MODES = ("cached", "cache off")
 
 
 def addresses(size):
@@ -35,8 +49,21 @@ def addresses(size):
         ("search: the seed's role", "/?q=family+mediator"),
         ("search: number", "/?q=601%2F4433%2F6"),
         ("search + filter + page 2", "/?q=synthetic&level=3&page=2"),
+        ("search: misspelt", "/?q=counciling"),
         ("search: no match", "/?q=zzzz"),
     ]
+
+
+def analyse(env):
+    """Analyse the tables, as autovacuum would after a bulk load."""
+    script = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+"""
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
 
 
 def main():
@@ -44,55 +71,67 @@ def main():
     parser.add_argument("--seconds", type=float, default=2)
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--sizes", type=lambda text: [int(n) for n in text.split(",")], default=SIZES
-    )
+    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")])
     parser.add_argument("--database-url", help="an empty scratch database instead of SQLite")
     options = parser.parse_args()
+    sizes = options.sizes or (POSTGRESQL_SIZES if options.database_url else SQLITE_SIZES)
 
-    medians = {}  # label -> {size: ms}
+    medians = {}  # (label, mode) -> {size: ms}
     with tempfile.TemporaryDirectory() as workdir:
-        env = production_env(workdir)
-        if options.database_url:
-            env["DATABASE_URL"] = options.database_url
+        env = production_env(
+            options.database_url or f"sqlite:///{workdir}/bench.sqlite3",
+            f"filecache://{workdir}/cache",
+            DJANGO_STATIC_ROOT=f"{workdir}/static",
+        )
         database = options.database_url.split(":", 1)[0] if options.database_url else "SQLite"
+        uncached_env = env | {"CACHE_URL": "dummycache://"}
+        print(
+            f"Catalogue under gunicorn over HTTP: {options.workers} sync worker(s), "
+            f"{options.clients} client thread(s), {options.seconds:g} s per address, "
+            f"throwaway {database} database, {os.cpu_count()} CPUs"
+        )
         try:
-            with serve(env, options.workers) as port:
-                print(
-                    f"Catalogue under gunicorn over HTTP: {options.workers} sync worker(s), "
-                    f"{options.clients} client thread(s), {options.seconds:g} s per address, "
-                    f"throwaway {database} database, {os.cpu_count()} CPUs"
-                )
-                published = 1  # the seed
-                for size in options.sizes:
-                    if size > published:
-                        manage(
-                            env,
-                            "generate_synthetic_qualifications",
-                            "--count",
-                            str(size - published),
-                        )
-                        published = size
-                    print(f"\n{size:,} published qualifications")
-                    print(f"{'address':<34} {'path':<32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}  "
-                          "vs /healthz")  # fmt: skip
-                    floor = None
-                    for label, path in addresses(size):
-                        rate, p50, p95 = measure(port, path, options.seconds, options.clients)
-                        floor = floor or rate
-                        medians.setdefault(label, {})[size] = p50
-                        print(
-                            f"{label:<34} {path:<32} {rate:7.0f} {p50:7.1f} {p95:7.1f}  "
-                            f"{rate / floor:6.0%}"
-                        )
+            published = 1  # the seed, once the first server has loaded it
+            for size in sizes:
+                if size > published:
+                    if published == 1:
+                        with serve(env, options.workers):
+                            pass  # migrate and load the seed
+                    manage(
+                        env, "generate_synthetic_qualifications", "--count", str(size - published)
+                    )
+                    published = size
+                analyse(env)
+                print(f"\n{size:,} published qualifications")
+                print(f"{'address':<30} {'path':<30} {'mode':<9} {'req/s':>6} {'p50 ms':>7} "
+                      f"{'p95 ms':>7}  vs /healthz")  # fmt: skip
+                # Fresh servers at each size (adding qualifications gave the public content a new
+                # version in the shared cache, so nothing kept before is served).
+                with contextlib.ExitStack() as servers:
+                    ports = {
+                        "cached": servers.enter_context(serve(env, options.workers)),
+                        "cache off": servers.enter_context(serve(uncached_env, options.workers)),
+                    }
+                    for mode in MODES:
+                        floor = None
+                        for label, path in addresses(size):
+                            rate, p50, p95 = measure(
+                                ports[mode], path, options.seconds, options.clients
+                            )
+                            floor = floor or rate
+                            medians.setdefault((label, mode), {})[size] = p50
+                            print(
+                                f"{label:<30} {path:<30} {mode:<9} {rate:6.0f} {p50:7.1f} "
+                                f"{p95:7.1f}  {rate / floor:6.0%}"
+                            )
         finally:
             if options.database_url:
                 manage(env, "generate_synthetic_qualifications", "--delete")
 
-    print("\nMedian latency in ms, by number of qualifications")
-    print(f"{'address':<34}" + "".join(f"{size:>10,}" for size in options.sizes))
-    for label, by_size in medians.items():
-        print(f"{label:<34}" + "".join(f"{by_size[size]:10.1f}" for size in options.sizes))
+    print(f"\nMedian latency in ms, by number of qualifications ({database})")
+    print(f"{'address':<30} {'mode':<9}" + "".join(f"{size:>10,}" for size in sizes))
+    for (label, mode), by_size in sorted(medians.items(), key=lambda item: item[0][1]):
+        print(f"{label:<30} {mode:<9}" + "".join(f"{by_size[size]:10.1f}" for size in sizes))
 
 
 if __name__ == "__main__":

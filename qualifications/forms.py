@@ -5,8 +5,17 @@ from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 
+from .choices import Level
+
 # Longer than any title; the search box will not take more.
 MAX_QUERY_LENGTH = 200
+
+
+def _integer(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -24,9 +33,11 @@ class CatalogueSearchForm(forms.Form):
     """The catalogue's query string: `q`, the filters `level`, `subject` and `organisation`, `page`.
 
     A search that cannot be understood (longer than the box allows, or with a NUL byte) leaves the
-    form unusable, and the view answers 400. A filter or page that does not fit (a level no
-    qualification has, an organisation since removed, `page=abc`) is dropped and the rest of the
-    search still runs, so a link shared before the catalogue changed still lands somewhere useful.
+    form unusable, and the view answers 400. A filter that names a real level, subject area or
+    organisation is kept even if no published qualification has it now (the page then says there
+    are none); one that names nothing (`level=99`, an organisation never seen) and a page that is
+    no page number (`page=abc`) are dropped and the rest of the search still runs, so a link
+    shared before the catalogue changed still lands somewhere useful.
     Repeated parameters count once, the last one winning, as everywhere in Django.
     """
 
@@ -48,14 +59,29 @@ class CatalogueSearchForm(forms.Form):
     def __init__(self, data, *, facets):
         # Plain ids ("q", "level"), which the page's labels and styles rely on.
         super().__init__(data, auto_id="%s", label_suffix="")
-        self.fields["level"].choices = [("", "Any level"), *facets.levels]
+        # The values on offer, and the one asked for if it is real though nothing has it now.
+        levels, subjects = list(facets.levels), [(name, name) for name in facets.subject_areas]
+        organisations = list(facets.awarding_organisations)
+        level, organisation = (
+            _integer(self.data.get("level")),
+            _integer(self.data.get("organisation")),
+        )
+        subject = self.data.get("subject")
+        if level in Level.values and level not in dict(levels):
+            levels.append((level, Level(level).label))
+        if subject in facets.known_subject_areas and subject not in dict(subjects):
+            subjects.append((subject, subject))
+        known = facets.known_awarding_organisations or {}
+        if organisation in known and organisation not in dict(organisations):
+            organisations.append((organisation, known[organisation]))
+        self.fields["level"].choices = [("", "Any level"), *sorted(levels)]
         self.fields["subject"].choices = [
             ("", "Any subject area"),
-            *((name, name) for name in facets.subject_areas),
+            *sorted(subjects, key=lambda pair: pair[1].casefold()),
         ]
         self.fields["organisation"].choices = [
             ("", "Any awarding organisation"),
-            *facets.awarding_organisations,
+            *sorted(organisations, key=lambda pair: pair[1].casefold()),
         ]
         for name in self.FILTERS:
             self.fields[name].widget.attrs["class"] = "filters__select"
@@ -100,12 +126,29 @@ class CatalogueSearchForm(forms.Form):
             parts.append(("with " if parts else "") + ", ".join(filters))
         return " ".join(parts)
 
-    def clean_query(self, page=None):
+    def describe_none(self):
+        """A sentence saying nothing was found: “No Level 2 qualifications in Law”, or, for a
+        search, “No qualifications match “zzzz” with Level 4”."""
+        if self.criteria.q:
+            return f"No qualifications match {self.describe()}"
+        level, subject, organisation = map(self._label, self.FILTERS)
+        return "".join(
+            [
+                "No ",
+                f"{level} " if level else "",
+                "qualifications",
+                f" in {subject}" if subject else "",
+                f" from {organisation}" if organisation else "",
+            ]
+        )
+
+    def clean_query(self, page=None, q=None):
         """The search as a query string without anything unknown or empty, e.g. for canonical
-        links: a QueryDict of q, the filters and (if `page` is over 1) the page."""
+        links: a QueryDict of q (or the `q` given instead), the filters and (if `page` is over 1)
+        the page."""
         criteria = self.criteria
         values = {
-            "q": criteria.q,
+            "q": criteria.q if q is None else q,
             "level": criteria.level,
             "subject": criteria.subject,
             "organisation": criteria.organisation,
@@ -117,9 +160,10 @@ class CatalogueSearchForm(forms.Form):
         )
         return query
 
-    def url(self, page=None):
-        """The catalogue's address for this search, with only what it needs."""
-        query = self.clean_query(page=page)
+    def url(self, page=None, q=None):
+        """The catalogue's address for this search (or for `q` with the same filters), with only
+        what it needs."""
+        query = self.clean_query(page=page, q=q)
         return reverse("qualifications:list") + (f"?{query.urlencode()}" if query else "")
 
     def link_query(self, page=None):

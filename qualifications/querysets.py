@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import Min, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Min, Prefetch, Q
 from django.utils import timezone
 
 from . import search
@@ -20,18 +20,27 @@ class CatalogueFacets:
     levels: list  # of (level, label)
     subject_areas: list  # of names
     awarding_organisations: list  # of (pk, name)
+    # Values that name something real though no qualification has them now, for filters that
+    # match nothing rather than being dropped: subject areas and organisations of qualifications
+    # the public has seen (published or withdrawn; not drafts, nor those not yet live).
+    known_subject_areas: frozenset = frozenset()
+    known_awarding_organisations: dict = None  # pk: name
+
+
+def _live(now):
+    # What published() means, as one condition.
+    return (
+        Q(status=Status.PUBLISHED)
+        & (Q(live_from__isnull=True) | Q(live_from__lte=now))
+        & (Q(live_until__isnull=True) | Q(live_until__gt=now))
+    )
 
 
 class QualificationQuerySet(models.QuerySet):
     def published(self, now=None):
         """Those the public sees now: published, gone live and not yet withdrawn. Decided at
         each request from the dates, so nothing appears early or lingers late."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(live_from__isnull=True) | Q(live_from__lte=now),
-            Q(live_until__isnull=True) | Q(live_until__gt=now),
-            status=Status.PUBLISHED,
-        )
+        return self.filter(_live(now or timezone.now()))
 
     def withdrawn(self, now=None):
         """Those whose pages answer 410 Gone: withdrawn, or past their withdrawal date."""
@@ -82,6 +91,19 @@ class QualificationQuerySet(models.QuerySet):
             .order_by("title", "pk")
         )
 
+    def catalogue_page(self, start, stop):
+        """Entries `start` to `stop` of these, in their order, as `for_catalogue()` shows them.
+
+        Which ones is decided first from what the order needs (for the catalogue's order, its
+        index alone; for a search, the index and the rank), then only those rows are read whole:
+        a page deep in the list never reads the rows before it.
+        """
+        if stop <= start:
+            return []
+        keys = list(self.values_list("pk", flat=True)[start:stop])
+        rows = self.model.objects.for_catalogue().in_bulk(keys)
+        return [rows[key] for key in keys if key in rows]
+
     def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
         """Those matching every filter given; None (or "") leaves a filter out."""
         filters = {
@@ -104,36 +126,100 @@ class QualificationQuerySet(models.QuerySet):
         terms = search.terms(query)
         if not terms:
             return self.none()
+        table = self.model._meta.db_table
         if connections[self.db].vendor == "postgresql":
-            vector = search.stored_search_vector(self.model._meta.db_table)
-            tsquery = search.search_query(terms)
-            matches = self.alias(search_vector=vector).filter(search_vector=tsquery)
-            ranked = matches.annotate(rank=search.search_rank(vector, tsquery))
+            matches = self.alias(search_vector=search.stored_search_vector(table)).filter(
+                search_vector=search.search_query(terms)
+            )
+            ranked = matches.annotate(rank=search.search_rank(terms))
         else:
-            ranked = self.filter(search.like_condition(terms)).annotate(
-                rank=search.like_rank(terms)
+            ranked = self.filter(search.fts_condition(table, terms)).annotate(
+                rank=search.fts_rank(table, terms)
             )
         return ranked.order_by("-rank", "title", "pk")
 
-    def catalogue_facets(self):
-        """The levels, subject areas and awarding organisations of these, in one query."""
-        rows = (
-            self.order_by()
-            .values_list(
-                "level", "subject_area", "awarding_organisation_id", "awarding_organisation__name"
+    def spelling_suggestion(self, query):
+        """`query` with its misspelt words corrected, if that finds some of these; else None.
+
+        A word is misspelt if it finds nothing anywhere in the catalogue; its correction is the
+        closest word of the search text's vocabulary by trigram similarity (search.py).
+        """
+        if not query or not query.strip():
+            return None
+        everything = self.model.objects.all()
+        corrected = search.corrected_query(
+            query,
+            finds=lambda term: everything.search(term).exists(),
+            closest=self._closest_word,
+        )
+        if corrected and self.search(corrected).exists():
+            return corrected
+        return None
+
+    def _closest_word(self, term):
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # `%` finds the candidates from the trigram index; the order is
+                # search.closest_word's.
+                cursor.execute(
+                    f"SELECT word FROM {search.VOCABULARY_TABLE} "
+                    "WHERE word %% %s AND similarity(word, %s) >= %s AND word !~ '[0-9]' "
+                    'ORDER BY similarity(word, %s) DESC, word COLLATE "C" LIMIT 1',
+                    [term, term, search.SIMILARITY_THRESHOLD, term],
+                )
+                row = cursor.fetchone()
+                return row and row[0]
+            # Two words can only be similar enough if their lengths are close: read those.
+            size = len(term) + 1
+            cursor.execute(
+                f"SELECT term FROM {search.FTS_VOCABULARY} WHERE length(term) BETWEEN %s AND %s",
+                [
+                    int(size * search.SIMILARITY_THRESHOLD) - 1,
+                    int(size / search.SIMILARITY_THRESHOLD) + 1,
+                ],
             )
+            return search.closest_word(term, (word for (word,) in cursor.fetchall()))
+
+    def catalogue_facets(self, now=None):
+        """The levels, subject areas and awarding organisations of the published ones among
+        these, and those the public has seen, in one query."""
+        now = now or timezone.now()
+        # The distinct values alone first, read from the facets index on either database; the
+        # few organisations' names after, rather than a join for every row.
+        rows = (
+            self.exclude(status=Status.DRAFT)
+            .exclude(status=Status.PUBLISHED, live_from__gt=now)
+            .annotate(live=ExpressionWrapper(_live(now), output_field=BooleanField()))
+            .order_by()
+            .values_list("live", "level", "subject_area", "awarding_organisation_id")
             .distinct()
         )
-        levels, subject_areas, organisations = set(), set(), set()
-        for level, subject_area, organisation_id, organisation_name in rows:
-            levels.add(level)
+        levels, subject_areas, organisation_ids = set(), set(), set()
+        known_subject_areas, known_organisation_ids = set(), set()
+        for live, level, subject_area, organisation_id in rows:
+            known_organisation_ids.add(organisation_id)
             if subject_area:
-                subject_areas.add(subject_area)
-            organisations.add((organisation_id, organisation_name))
+                known_subject_areas.add(subject_area)
+            if live:
+                levels.add(level)
+                if subject_area:
+                    subject_areas.add(subject_area)
+                organisation_ids.add(organisation_id)
+        from .models import AwardingOrganisation
+
+        known_organisations = dict(
+            AwardingOrganisation.objects.filter(pk__in=known_organisation_ids).values_list(
+                "pk", "name"
+            )
+        )
+        organisations = {(pk, known_organisations[pk]) for pk in organisation_ids}
         return CatalogueFacets(
             levels=[(level, Level(level).label) for level in sorted(levels)],
             subject_areas=sorted(subject_areas, key=str.casefold),
             awarding_organisations=sorted(organisations, key=lambda pair: pair[1].casefold()),
+            known_subject_areas=frozenset(known_subject_areas),
+            known_awarding_organisations=known_organisations,
         )
 
     def version_of(self, slug):

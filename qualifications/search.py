@@ -9,14 +9,16 @@ qualification or one of its rows is saved (see `Qualification.save` and `signals
 
 The text is stored normalised: the distinct words of each field in lower case, without stop words,
 one space between words and one at each end. PostgreSQL generates a weighted `tsvector` column from
-it, GIN-indexed, and searches that with its full-text search, ranked by `ts_rank`; SQLite, the
-laptop database, matches the start of words with `LIKE` and ranks with the same weights. Both apply
+it, GIN-indexed, and searches that with its full-text search; SQLite, the laptop database, searches
+an FTS5 index of the same three fields. Both rank alike: each word scores the weight of the best
+field it is in. Both apply
 the same rules: every word a learner types must match somewhere, a word matches words that start
 with it (`mediat` finds "mediation"; numbers match whole, and a qualification number or a level is
 one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and where it
 matched decides the rank, so a title match comes before a passing mention.
 """
 
+import functools
 import operator
 import re
 import unicodedata
@@ -24,11 +26,10 @@ from functools import reduce
 
 from django.contrib.postgres.search import (
     SearchQuery,
-    SearchRank,
     SearchVector,
     SearchVectorField,
 )
-from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models import BooleanField, Case, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 CONFIG = "english"
@@ -67,12 +68,14 @@ _PHRASES = (
 )
 
 
+# Texts repeat (the same role or employer across many qualifications): split each once.
+@functools.lru_cache(maxsize=4096)
 def words(text):
-    """The words of `text`, case-folded, each qualification number and level one word."""
+    """The words of `text` (a tuple), case-folded, each qualification number and level one word."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
     for phrase, joined in _PHRASES:
         text = phrase.sub(joined, text)
-    return _WORD.findall(text)
+    return tuple(_WORD.findall(text))
 
 
 def _normalised(*texts):
@@ -142,16 +145,47 @@ def stored_search_vector(table):
     return RawSQL(f'"{table}"."search_vector"', (), output_field=SearchVectorField())
 
 
-def search_query(search_terms):
-    """A tsquery needing every term: words as prefixes of a word, numbers whole."""
-    # Terms are letters and digits only, so none can carry tsquery syntax.
-    tsquery = " & ".join(term if term.isdigit() else f"{term}:*" for term in search_terms)
+def _tsquery_term(term, weight=""):
+    # A number is matched whole; a word as the prefix of a word. Weight letters (A, B) restrict the
+    # match to those fields. Terms are letters and digits only, so none can carry tsquery syntax.
+    if term.isdigit():
+        return f"{term}:{weight}" if weight else term
+    return f"{term}:*{weight}"
+
+
+def search_query(search_terms, weight=""):
+    """A tsquery needing every term (only in the fields of `weight`, if given)."""
+    tsquery = " & ".join(_tsquery_term(term, weight) for term in search_terms)
     return SearchQuery(tsquery, search_type="raw", config=CONFIG)
 
 
-def search_rank(vector, query):
-    """ts_rank with its default weights, which WEIGHTS repeats for SQLite."""
-    return SearchRank(vector, query)
+def search_rank(search_terms):
+    """The rank of a row matching every term, for a queryset with the alias `search_vector`: each
+    term scores the weight of the best field it is in, as on SQLite."""
+    return weighted_rank(
+        search_terms, lambda term, field, weight: Q(search_vector=search_query([term], weight))
+    )
+
+
+def weighted_rank(search_terms, condition):
+    """The sum, over the terms, of the score of the best field each is in; `condition(term, field,
+    weight)` says whether `term` is in `field`. The last field is where a term must be if it is in
+    neither of the others, so it is never tested."""
+    *better, (_, _, lowest) = WEIGHTS
+    return reduce(
+        operator.add,
+        (
+            Case(
+                *(
+                    When(condition(term, field, weight), then=Value(score))
+                    for field, weight, score in better
+                ),
+                default=Value(lowest),
+                output_field=FloatField(),
+            )
+            for term in search_terms
+        ),
+    )
 
 
 # SQLITE
@@ -179,35 +213,95 @@ def _stem(word):
     return word
 
 
-def _pattern(term):
-    # The stored text has a space before every word and after the last one.
-    return f" {term} " if term.isdigit() else f" {_stem(term)}"
+# The FTS5 table over the three search fields (migration 0021): an external-content index, kept in
+# step by triggers on the qualification table, so every write (save, bulk_update, raw SQL) reaches
+# it. Its tokenizer keeps accents, as the stored text and PostgreSQL's do.
+FTS_TABLE = "qualification_search"
+FTS_VOCABULARY = "qualification_search_vocabulary"
 
 
-def like_condition(search_terms):
-    """A Q needing every term to start a word in one of the search fields."""
-    return reduce(
-        operator.and_,
-        (
-            reduce(operator.or_, (Q(**{f"{field}__contains": _pattern(term)}) for field in FIELDS))
-            for term in search_terms
-        ),
+def _fts_term(term):
+    # Terms are letters and digits only; quoting makes each a plain string, never FTS5 syntax.
+    return f'"{term}"' if term.isdigit() else f'"{_stem(term)}"*'
+
+
+def fts_query(search_terms, field=None):
+    """An FTS5 query needing every term, each in any search field (or only in `field`)."""
+    query = " AND ".join(map(_fts_term, search_terms))
+    return f"{{{field}}} : ({query})" if field else query
+
+
+def _fts_ids(table, match):
+    # A subquery that is not correlated: SQLite runs it once and looks each row up in its result.
+    return RawSQL(
+        f'"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
+        (match,),
+        output_field=BooleanField(),
     )
 
 
-def like_rank(search_terms):
-    """Each term scores the weight of the best field it is in; the rank is their sum."""
-    return reduce(
-        operator.add,
-        (
-            Case(
-                *(
-                    When(**{f"{field}__contains": _pattern(term)}, then=Value(score))
-                    for field, _, score in WEIGHTS
-                ),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            for term in search_terms
-        ),
+def fts_condition(table, search_terms):
+    """A condition on `table`'s rows needing every term to start a word in a search field."""
+    return _fts_ids(table, fts_query(search_terms))
+
+
+def fts_rank(table, search_terms):
+    """The rank of a row `fts_condition` matched: each term scores the weight of the best field it
+    is in."""
+    return weighted_rank(
+        search_terms, lambda term, field, weight: _fts_ids(table, fts_query([term], field))
     )
+
+
+# SPELLING
+
+# PostgreSQL's vocabulary of the stored search text, trigram-indexed (migration 0022); SQLite reads
+# its FTS5 index's own (FTS_VOCABULARY).
+VOCABULARY_TABLE = "qualification_search_word"
+
+# Words closer than this to a misspelling are offered in its place: pg_trgm's own default
+# threshold for its `%` operator, so both databases offer the same words.
+SIMILARITY_THRESHOLD = 0.3
+
+
+def trigrams(word):
+    """pg_trgm's trigrams of one word: a set of three-letter strings of "  word "."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(word, other):
+    """pg_trgm's similarity(): the trigrams the two words share over all the trigrams of both."""
+    mine, theirs = trigrams(word), trigrams(other)
+    shared = len(mine & theirs)
+    return shared / (len(mine) + len(theirs) - shared)
+
+
+def could_be_misspelt(term):
+    """Whether a term may be corrected: a word, never a number, level or qualification number."""
+    return not any(character.isdigit() for character in term)
+
+
+def closest_word(term, vocabulary):
+    """The word of `vocabulary` (an iterable of words) most like `term`, the first in alphabetical
+    order among equals, or None if none is similar enough; as PostgreSQL's
+    `ORDER BY similarity(word, term) DESC, word` with pg_trgm's `%` would pick it."""
+    scored = ((similarity(term, word), word) for word in vocabulary if could_be_misspelt(word))
+    best = min(
+        ((-score, word) for score, word in scored if score >= SIMILARITY_THRESHOLD), default=None
+    )
+    return best and best[1]
+
+
+def corrected_query(query, finds, closest):
+    """The query with each misspelt word replaced, or None if nothing could be corrected.
+
+    A word is misspelt if searching for it alone finds nothing (`finds(word)`); `closest(word)`
+    gives the vocabulary's nearest word, or None. Numbers are never corrected.
+    """
+    search_terms = terms(query)
+    corrected = [
+        (closest(term) or term) if could_be_misspelt(term) and not finds(term) else term
+        for term in search_terms
+    ]
+    return " ".join(corrected) if corrected != search_terms else None

@@ -1,7 +1,9 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, TooManyFieldsSent
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, JsonResponse, QueryDict
 from django.template.loader import render_to_string
@@ -25,36 +27,68 @@ from .kept import serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
 from .site import absolute_url
+from .versions import CACHE_SECONDS, public_version
 
 logger = logging.getLogger(__name__)
+
+
+def catalogue_facets():
+    """The catalogue's filter values (CatalogueFacets), counted once per version of the public
+    content and kept in the cache, not on every request."""
+    version = public_version()
+    key = f"catalogue-facets-{version.number}"
+    facets = cache.get(key) if version.number is not None else None
+    if facets is None:
+        facets = Qualification.objects.catalogue_facets()
+        cache.set(key, facets, CACHE_SECONDS)
+    return facets
+
+
+class CataloguePaginator(Paginator):
+    """Pages of a catalogue queryset, each read with `catalogue_page()`."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        stop = min(start + self.per_page, self.count)
+        return self._get_page(self.object_list.catalogue_page(start, stop), number, self)
 
 
 class QualificationListView(ListView):
     template_name = "qualifications/qualification_list.html"
     context_object_name = "qualifications"
     paginate_by = 20
+    paginator_class = CataloguePaginator
 
     def get(self, request, *args, **kwargs):
-        facets = Qualification.objects.published().catalogue_facets()
-        self.search = CatalogueSearchForm(request.GET, facets=facets)
+        self.search = CatalogueSearchForm(request.GET, facets=catalogue_facets())
         if not self.search.is_understood():
             # The site's 400 page, without the traceback Django would log for raising BadRequest:
             # a mangled query string is the visitor's mistake, not the site's.
             return bad_request(request, BadRequest("The catalogue search could not be understood."))
-        return super().get(request, *args, **kwargs)
+        # Kept under the search as the form understood it: the same search by any address (other
+        # parameter order, unknown parameters) is one rendering, but a filter left out is part of
+        # it, because the page says so.
+        return serve_kept(
+            request,
+            lambda: super(QualificationListView, self).get(request, *args, **kwargs),
+            key=(
+                "catalogue",
+                self.search.url(page=self.search.criteria.page),
+                *self.search.ignored_filters,
+            ),
+        )
+
+    def filtered(self):
+        criteria = self.search.criteria
+        return Qualification.objects.published().filter_by(
+            level=criteria.level,
+            subject_area=criteria.subject,
+            awarding_organisation=criteria.organisation,
+        )
 
     def get_queryset(self):
-        criteria = self.search.criteria
-        return (
-            Qualification.objects.published()
-            .filter_by(
-                level=criteria.level,
-                subject_area=criteria.subject,
-                awarding_organisation=criteria.organisation,
-            )
-            .for_catalogue()
-            .search(criteria.q)
-        )
+        return self.filtered().order_by("title", "pk").search(self.search.criteria.q)
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last one, rather than a 404 for a link gone stale.
@@ -65,11 +99,16 @@ class QualificationListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"].number
+        suggestion = None
+        if not context["page_obj"].paginator.count:
+            suggestion = self.filtered().spelling_suggestion(self.search.criteria.q)
         return context | {
             "search": self.search,
             "result_link_query": self.search.link_query(page=page),
             # Without unknown parameters, empty filters or page=1: one address per state.
             "canonical_url": absolute_url(self.request, self.search.url(page=page)),
+            "suggestion": suggestion,
+            "suggestion_url": suggestion and self.search.url(q=suggestion),
         }
 
 
@@ -124,9 +163,7 @@ class QualificationDetailView(DetailView):
             data = QueryDict(query_string)
         except TooManyFieldsSent:
             return None
-        search = CatalogueSearchForm(
-            data, facets=Qualification.objects.published().catalogue_facets()
-        )
+        search = CatalogueSearchForm(data, facets=catalogue_facets())
         if not search.is_understood() or not search.clean_query(page=search.criteria.page):
             return None
         return search

@@ -32,6 +32,8 @@ PAGES = {
     "catalogue": "/",
     "search-with-results": "/?q=mediation",
     "search-with-no-results": "/?q=zzzz",
+    "search-with-a-suggestion": "/?q=counciling",
+    "filter-with-no-results": "/?level=2",
     "qualification": f"/qualifications/{SEED_SLUG}/",
     "not-found": "/qualifications/no-such-qualification/",
 }

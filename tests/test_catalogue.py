@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from qualifications.choices import Level, Status
@@ -14,10 +15,15 @@ from .conftest import SEED_SLUG
 from .factories import AwardingOrganisationFactory, QualificationFactory
 from .html import select, select_one
 
-# The filters' values, the number of results, the page of results.
-CATALOGUE_QUERIES = 3
-# The detail page's own queries, and the filters' values to re-check the search it came from.
-DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 1
+# With nothing cached: when the public content next changes by itself (versions.py), the filters'
+# values and their organisations' names, the number of results, which results are on the page,
+# and those results.
+CATALOGUE_QUERIES = 6
+# A search not seen before, once the filters' values are kept: the last three.
+NEW_SEARCH_QUERIES = 3
+# The detail page's own queries, and (nothing being cached yet) when the public content next changes
+# and the filters' values (two queries), to re-check the search it came from.
+DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 3
 PAGE_SIZE = 20
 
 
@@ -94,10 +100,35 @@ def test_the_catalogue_runs_a_fixed_number_of_queries(client, db, django_assert_
         )
 
     for params in [{}, {"q": "mediation skills"}, {"q": "mediation", "level": 3, "page": 2}]:
+        cache.clear()
         with django_assert_num_queries(CATALOGUE_QUERIES):
             response = client.get("/", params)
         assert response.status_code == 200
         assert len(result_titles(response)) == PAGE_SIZE
+
+
+def test_the_filters_values_are_not_recounted_for_each_search(
+    client, seed, django_assert_num_queries
+):
+    client.get("/")
+
+    with django_assert_num_queries(NEW_SEARCH_QUERIES):
+        response = client.get("/", {"q": "mediation"})
+
+    assert result_titles(response) == [seed.title]
+
+
+def test_a_search_seen_before_is_served_from_the_cache_without_a_query(
+    client, seed, django_assert_num_queries
+):
+    first = client.get("/", {"q": "mediation", "level": 4})
+
+    with django_assert_num_queries(0):
+        # The same search, its parameters in another order and with one the site ignores.
+        again = client.get("/?level=4&utm_source=newsletter&q=mediation")
+
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
 
 
 # SEARCH ON THE PAGE
@@ -228,6 +259,35 @@ def test_an_empty_catalogue_says_nothing_is_published_yet(client, db):
     assert "No qualifications have been published yet." in response.text
 
 
+def test_a_misspelt_search_offers_the_corrected_one_as_a_link_in_the_status(client, seed):
+    response = client.get("/", {"q": "counciling", "level": 4})
+
+    status = select_one(response.text, "div", "results-status")
+    assert status.attrs["role"] == "status"
+    (link,) = links_inside(response, status)
+    assert link.text == "counselling"
+    assert parse_qs(urlsplit(link.attrs["href"]).query) == {"q": ["counselling"], "level": ["4"]}
+    assert result_titles(client.get(link.attrs["href"])) == [seed.title]
+
+
+def test_a_search_that_finds_something_offers_no_correction(client, seed):
+    response = client.get("/", {"q": "mediation"})
+
+    assert not select(response.text, "p", "suggestion")
+
+
+def test_the_kept_catalogue_shows_a_publication_at_once(client, transactional_db):
+    QualificationFactory(title="Carpentry")
+    draft = QualificationFactory(title="Bricklaying", status=Status.DRAFT)
+    assert result_titles(client.get("/")) == ["Carpentry"]
+
+    draft.status = Status.PUBLISHED
+    draft.save()
+
+    assert result_titles(client.get("/")) == ["Bricklaying", "Carpentry"]
+    assert [text for _, text, _ in options(client.get("/"), "level")] == ["Any level", "Level 3"]
+
+
 # BAD INPUT: never a 500
 
 
@@ -236,7 +296,6 @@ def test_an_empty_catalogue_says_nothing_is_published_yet(client, db):
     [
         {"level": "99"},
         {"level": "four"},
-        {"level": "7"},  # a real level, but no qualification has it
         {"subject": "Astrology"},
         {"organisation": "999999"},
         {"organisation": "AIM"},
@@ -248,6 +307,41 @@ def test_an_unknown_filter_is_left_out_and_said_so(client, seed, params):
     assert response.status_code == 200
     assert result_titles(response) == [seed.title]
     assert "We left out a filter" in select_one(response.text, "p", "notice").text
+
+
+def test_a_level_no_qualification_has_finds_none_and_says_so(client, seed):
+    response = client.get("/", {"level": 2})
+
+    assert result_titles(response) == []
+    assert not select(response.text, "p", "notice")
+    empty = select_one(response.text, "div", "empty-state")
+    assert "No Level 2 qualifications." in empty.text
+    assert result_count(response) == "0 qualifications match Level 2"
+    assert ("2", "Level 2", True) in options(response, "level")
+
+
+def test_a_subject_area_and_organisation_seen_before_find_none_and_say_so(client, seed):
+    gone = QualificationFactory(
+        title="Old Law Certificate", subject_area="Law", status=Status.WITHDRAWN
+    )
+    organisation = gone.awarding_organisation
+
+    response = client.get("/", {"subject": "Law", "organisation": organisation.pk})
+
+    assert result_titles(response) == []
+    assert not select(response.text, "p", "notice")
+    empty = select_one(response.text, "div", "empty-state")
+    assert f"No qualifications in Law from {organisation.name}." in empty.text
+
+
+def test_a_drafts_subject_area_is_not_a_filter_the_public_can_use(client, seed):
+    QualificationFactory(subject_area="Secret Plans", status=Status.DRAFT)
+
+    response = client.get("/", {"subject": "Secret Plans"})
+
+    assert result_titles(response) == [seed.title]
+    assert "We left out a filter" in select_one(response.text, "p", "notice").text
+    assert "Secret Plans" not in response.text
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "", "1e9999", "\u0661"])

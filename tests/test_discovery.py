@@ -50,9 +50,10 @@ def test_sitemap_lists_every_published_qualification_with_its_last_change(client
         for url in ET.fromstring(response.content).findall("s:url", SITEMAP_NS)
     }
     assert urls == {
-        "http://testserver/": "2026-11-25",
-        f"http://testserver{seed.get_absolute_url()}": "2026-11-25",
-        f"http://testserver{other.get_absolute_url()}": "2026-03-14",
+        # The catalogue changed when its latest qualification did.
+        "http://testserver/": max(seed.updated_at, changed).date().isoformat(),
+        f"http://testserver{seed.get_absolute_url()}": seed.updated_at.date().isoformat(),
+        f"http://testserver{other.get_absolute_url()}": changed.date().isoformat(),
     }
     assert draft.get_absolute_url() not in response.text
 
@@ -180,7 +181,7 @@ def test_the_qualification_page_describes_the_credential_in_json_ld(client, seed
     assert data["recognizedBy"]["name"] == "Ofqual"
     assert data["provider"] == {"@type": "Organization", "name": "AIM Qualifications"}
     assert data["competencyRequired"].startswith("a minimum Level 3 literacy")
-    assert data["dateModified"] == "2026-11-25T00:00:00+00:00"
+    assert data["dateModified"] == seed.updated_at.isoformat()
     assert data["mentions"] == [
         {
             "@type": "Occupation",

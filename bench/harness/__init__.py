@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -337,3 +338,52 @@ def bytes_on_the_wire(port, path, headers=BROWSER_HEADERS):
     lines = [f"HTTP/1.1 {status} OK", *(f"{k}: {v}" for k, v in response_headers.items()), ""]
     head = sum(len(line) + 2 for line in lines)
     return head, len(body)
+
+
+# ONE CLIENT'S LATENCIES (bench/catalogue.py)
+
+
+def hammer(port, path, seconds, clients):
+    """Return (requests per second, latencies in ms) for `path` over `seconds`."""
+    latencies, lock = [], threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        mine = []
+        while (start := time.perf_counter()) < deadline:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path} answered {response.status}")
+            mine.append((time.perf_counter() - start) * 1000)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def measure(port, path, seconds, clients):
+    """Warm `path` up, then return its (requests per second, p50 ms, p95 ms)."""
+    hammer(port, path, 0.3, 1)
+    rate, latencies = hammer(port, path, seconds, clients)
+    return rate, statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
+
+
+@contextlib.contextmanager
+def serve(env, workers):
+    """Set up the site in `env` and run gunicorn on a spare port; yield the port."""
+    set_up_site(env)
+    server = Gunicorn(env, spare_port(), workers=workers)
+    try:
+        yield server.port
+    finally:
+        server.stop()

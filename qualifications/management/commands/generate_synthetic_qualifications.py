@@ -1,7 +1,9 @@
 import random
+from collections import namedtuple
 
 from django.core.management import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 
 from qualifications import search
 from qualifications.choices import Level, Status
@@ -14,6 +16,7 @@ from qualifications.models import (
     Qualification,
 )
 from qualifications.querysets import SYNTHETIC_SLUG_PREFIX
+from qualifications.versions import public_content_changing
 
 ORGANISATION = "Synthetic Awarding Organisation"
 TITLE_PREFIX = "[Synthetic]"
@@ -66,6 +69,26 @@ AUDIENCES = [
     "have recently left school or college",
 ]
 
+AudienceRow = namedtuple("AudienceRow", "description order")
+RoleRow = namedtuple("RoleRow", "title description order")
+
+
+def insert_rows(model, field_names, rows):
+    """Insert `rows` (tuples of the values of `field_names`) into `model`'s table: COPY on
+    PostgreSQL, one prepared INSERT for them all elsewhere."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in field_names
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(field_names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
 
 class Command(BaseCommand):
     help = (
@@ -97,9 +120,15 @@ class Command(BaseCommand):
     def delete(self):
         synthetic = Qualification.objects.synthetic()
         count = synthetic.count()
-        synthetic.delete()  # with their audiences, roles and employer supports
+        # Straight DELETEs, rows first: the per-row signals a cascade would send only rewrite
+        # the search text of qualifications that are going anyway (the SQLite index's trigger
+        # still sees every row go).
+        for model in (Audience, ProgressionRole, EmployerSupport):
+            model.objects.filter(qualification__in=synthetic)._raw_delete(model.objects.db)
+        synthetic._raw_delete(synthetic.db)
         Employer.objects.filter(name__startswith=EMPLOYER_PREFIX, supports__isnull=True).delete()
         AwardingOrganisation.objects.filter(name=ORGANISATION, qualifications__isnull=True).delete()
+        public_content_changing()
         return count
 
     @transaction.atomic
@@ -110,60 +139,97 @@ class Command(BaseCommand):
             for n in range(1, EMPLOYERS + 1)
         ]
         start = Qualification.objects.synthetic().count() + 1
+        last_pk = Qualification.objects.aggregate(last=Max("pk"))["last"] or 0
         taken = set(Qualification.objects.values_list("qualification_number", flat=True))
         qualifications, rows = [], []
-        for n in range(start, start + count):
-            topic, subject_area, role_titles = rng.choice(TOPICS)
-            level = Level(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]))
-            kind = rng.choice(KINDS)
-            number = self.number(n, taken)
-            qualification = Qualification(
-                title=f"{TITLE_PREFIX} {level.label} {kind} {topic} {n:05d}",
-                slug=f"{SYNTHETIC_SLUG_PREFIX}{n:05d}",
-                status=Status.PUBLISHED,
-                awarding_organisation=organisation,
-                qualification_number=number,
-                level=level,
-                overview=(
-                    f"This synthetic qualification, made for testing, covers {topic.lower()} at "
-                    f"{level.label.lower()}: the principles, the law and good practice, and the "
-                    "skills to apply them at work."
-                ),
-                subject_area=subject_area,
-                further_study=f"Learners may progress to further study in {topic.lower()}.",
-                guided_learning_hours=rng.choice([None, 30, 60, 120, 240]),
-            )
-            audiences = [
-                Audience(qualification=qualification, description=text, order=order)
-                for order, text in enumerate(rng.sample(AUDIENCES, 2), start=1)
-            ]
-            roles = [
-                ProgressionRole(
-                    qualification=qualification,
-                    title=title,
-                    description=f"Works as a {title.lower()}.",
-                    order=order,
-                )
-                for order, title in enumerate(role_titles, start=1)
-            ]
-            supports = [
-                EmployerSupport(qualification=qualification, employer=employer, order=order)
-                for order, employer in enumerate(rng.sample(employers, 2), start=1)
-            ]
-            # bulk_create sends no signals: build the search text here.
-            document = search.build_document(
-                qualification, audiences, roles, [s.employer.name for s in supports]
-            )
-            for field, text in document.items():
-                setattr(qualification, field, text)
-            qualifications.append(qualification)
-            rows.append((audiences, roles, supports))
 
-        Qualification.objects.bulk_create(qualifications, batch_size=500)
-        # The qualifications have their primary keys now, which bulk_create gives their rows.
-        for model, index in ((Audience, 0), (ProgressionRole, 1), (EmployerSupport, 2)):
-            model.objects.bulk_create([obj for row in rows for obj in row[index]], batch_size=1000)
+        def made():
+            for n in range(start, start + count):
+                qualification, row = self.make(n, rng, organisation, employers, taken)
+                qualifications.append(qualification)
+                rows.append(row)
+                yield qualification
+
+        # Every concrete field but the key, as the model gives it (defaults, auto_now), so a
+        # field added later is filled as bulk_create would fill it; bulk_create itself takes
+        # several times as long to turn a hundred thousand instances into SQL. The rows stream
+        # into the database as they are made, so it indexes them while the next are built.
+        fields = [
+            field
+            for field in Qualification._meta.concrete_fields
+            if not field.primary_key and not field.generated
+        ]
+        insert_rows(
+            Qualification,
+            [field.name for field in fields],
+            (tuple(field.pre_save(q, add=True) for field in fields) for q in made()),
+        )
+        ids = dict(
+            Qualification.objects.filter(pk__gt=last_pk).synthetic().values_list("slug", "pk")
+        )
+        for qualification in qualifications:
+            qualification.pk = ids[qualification.slug]
+        # Their rows, hundreds of thousands at the largest sizes, go in as plain tuples.
+        pairs = list(zip(qualifications, rows, strict=True))
+        insert_rows(
+            Audience,
+            ["qualification", "description", "order"],
+            [(q.pk, a.description, a.order) for q, (audiences, _, _) in pairs for a in audiences],
+        )
+        insert_rows(
+            ProgressionRole,
+            ["qualification", "title", "description", "order"],
+            [(q.pk, r.title, r.description, r.order) for q, (_, roles, _) in pairs for r in roles],
+        )
+        insert_rows(
+            EmployerSupport,
+            ["qualification", "employer", "order"],
+            [
+                (q.pk, employer.pk, order)
+                for q, (_, _, supporters) in pairs
+                for order, employer in enumerate(supporters, start=1)
+            ],
+        )
+        public_content_changing()
         return len(qualifications)
+
+    def make(self, n, rng, organisation, employers, taken):
+        """The `n`th synthetic qualification, with its search text, and its (audiences, roles,
+        supporting employers)."""
+        topic, subject_area, role_titles = rng.choice(TOPICS)
+        level = Level(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]))
+        kind = rng.choice(KINDS)
+        qualification = Qualification(
+            title=f"{TITLE_PREFIX} {level.label} {kind} {topic} {n:05d}",
+            slug=f"{SYNTHETIC_SLUG_PREFIX}{n:05d}",
+            status=Status.PUBLISHED,
+            awarding_organisation=organisation,
+            qualification_number=self.number(n, taken),
+            level=level,
+            overview=(
+                f"This synthetic qualification, made for testing, covers {topic.lower()} at "
+                f"{level.label.lower()}: the principles, the law and good practice, and the "
+                "skills to apply them at work."
+            ),
+            subject_area=subject_area,
+            further_study=f"Learners may progress to further study in {topic.lower()}.",
+            guided_learning_hours=rng.choice([None, 30, 60, 120, 240]),
+        )
+        audiences = [
+            AudienceRow(text, order) for order, text in enumerate(rng.sample(AUDIENCES, 2), start=1)
+        ]
+        roles = [
+            RoleRow(title, f"Works as a {title.lower()}.", order)
+            for order, title in enumerate(role_titles, start=1)
+        ]
+        supporters = rng.sample(employers, 2)
+        # Made without save() or signals: the search text is built here, in the same pass.
+        document = search.build_document(
+            qualification, audiences, roles, [employer.name for employer in supporters]
+        )
+        for field, text in document.items():
+            setattr(qualification, field, text)
+        return qualification, (audiences, roles, supporters)
 
     @staticmethod
     def number(n, taken):
