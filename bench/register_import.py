@@ -27,7 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pages import ROOT, manage, production_env
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, manage, production_env
 
 ROWS = 20_000
 TARGETS = {"created": (60, 200), "unchanged": (20, 200), "updated": (60, 200)}
@@ -129,9 +131,11 @@ def main():
         return child(options.child)
 
     with tempfile.TemporaryDirectory() as workdir:
-        env = production_env(workdir)
-        if options.database_url:
-            env["DATABASE_URL"] = options.database_url
+        env = production_env(
+            options.database_url or f"sqlite:///{workdir}/bench.sqlite3",
+            f"filecache://{workdir}/cache",
+            DJANGO_STATIC_ROOT=f"{workdir}/static",
+        )
         database = options.database_url.split(":", 1)[0] if options.database_url else "SQLite"
         manage(env, "migrate", "--noinput")
         # The importer's own headings, read with the same settings as the runs.
