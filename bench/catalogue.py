@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, manage, measure, production_env, serve
+from harness import ROOT, manage, measure, serve, throwaway_env
 
 SQLITE_SIZES = [1_000, 10_000]
 POSTGRESQL_SIZES = [1_000, 10_000, 100_000]
@@ -78,11 +78,7 @@ def main():
 
     medians = {}  # (label, mode) -> {size: ms}
     with tempfile.TemporaryDirectory() as workdir:
-        env = production_env(
-            options.database_url or f"sqlite:///{workdir}/bench.sqlite3",
-            f"filecache://{workdir}/cache",
-            DJANGO_STATIC_ROOT=f"{workdir}/static",
-        )
+        env = throwaway_env(workdir, options.database_url)
         database = options.database_url.split(":", 1)[0] if options.database_url else "SQLite"
         uncached_env = env | {"CACHE_URL": "dummycache://"}
         print(

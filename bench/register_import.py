@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, manage, production_env
+from harness import ROOT, manage, throwaway_env
 
 ROWS = 20_000
 TARGETS = {"created": (60, 200), "unchanged": (20, 200), "updated": (60, 200)}
@@ -131,11 +131,7 @@ def main():
         return child(options.child)
 
     with tempfile.TemporaryDirectory() as workdir:
-        env = production_env(
-            options.database_url or f"sqlite:///{workdir}/bench.sqlite3",
-            f"filecache://{workdir}/cache",
-            DJANGO_STATIC_ROOT=f"{workdir}/static",
-        )
+        env = throwaway_env(workdir, options.database_url)
         database = options.database_url.split(":", 1)[0] if options.database_url else "SQLite"
         manage(env, "migrate", "--noinput")
         # The importer's own headings, read with the same settings as the runs.

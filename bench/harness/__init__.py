@@ -50,6 +50,16 @@ def production_env(database_url, cache_url, **extra):
     )
 
 
+def throwaway_env(workdir, database_url=None):
+    """A production environment whose database (unless `database_url` names one), cache and
+    static files live in `workdir`."""
+    return production_env(
+        database_url or f"sqlite:///{workdir}/bench.sqlite3",
+        f"filecache://{workdir}/cache",
+        DJANGO_STATIC_ROOT=f"{workdir}/static",
+    )
+
+
 def manage(env, *args):
     subprocess.run(
         [sys.executable, "manage.py", *args, "--verbosity", "0"], cwd=ROOT, env=env, check=True
