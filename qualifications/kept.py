@@ -18,7 +18,9 @@ import functools
 import gzip
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 
 import brotli
 from django.core.cache import cache
@@ -88,13 +90,14 @@ def serve_kept(request, render, *, key, public=True):
     ]
     cache_key = "kept-" + hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:40]
 
-    kept = cache.get(cache_key)
+    kept = _recently_served.get(cache_key) or cache.get(cache_key)
     if kept is None:
         if not_modified := _not_modified_without_rendering(request, cache_key):
             return _with_cache_headers(not_modified, version)
         kept = _render_once(cache_key, render)
         if isinstance(kept, HttpResponse):
             return kept
+    _recently_served.add(cache_key, kept)
     coding = _coding_for(request, kept["bodies"])
     etag = f'"{cache_key}{"-" + coding if coding else ""}"'
     last_modified = parse_http_date_safe(kept["headers"].get("Last-Modified", ""))
@@ -108,6 +111,33 @@ def serve_kept(request, render, *, key, public=True):
     if len(kept["bodies"]) > 1:
         patch_vary_headers(response, ["Accept-Encoding"])
     return _with_cache_headers(response, version)
+
+
+class _RecentlyServed:
+    """The renderings this process served last, by cache key. What a key names never changes (a
+    new version is a new key), so a copy here is as current as the shared cache's, and a hit skips
+    reading and unpickling it from there: only the public version is read for each request."""
+
+    def __init__(self, size):
+        self.size, self.kept, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, cache_key):
+        with self.lock:
+            kept = self.kept.get(cache_key)
+            if kept is not None:
+                self.kept.move_to_end(cache_key)
+            return kept
+
+    def add(self, cache_key, kept):
+        with self.lock:
+            self.kept[cache_key] = kept
+            self.kept.move_to_end(cache_key)
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+# A few megabytes at most: pages are about 15 KB with their compressed copies, factsheets 25 KB.
+_recently_served = _RecentlyServed(size=100)
 
 
 def _render_once(cache_key, render):

@@ -5,6 +5,7 @@ import threading
 import time
 
 import brotli
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -105,3 +106,16 @@ def test_a_kept_page_tells_shared_caches_a_previewers_copy_differs(client, seed)
     response = client.get(seed.get_absolute_url())
 
     assert "Cookie" in response["Vary"].split(", ")
+
+
+def test_a_process_serves_its_recent_renderings_without_reading_the_shared_cache(
+    client, seed, django_assert_num_queries
+):
+    first = client.get(seed.get_absolute_url())
+    assert "Content-Encoding" not in first  # so the ETag is the cache key itself
+    cache.delete(first["ETag"].strip('"'))
+
+    with django_assert_num_queries(0):
+        again = client.get(seed.get_absolute_url())
+
+    assert again.content == first.content
