@@ -291,10 +291,6 @@ class Qualification(models.Model):
             problems["audiences"] = "Add at least one audience (who it suits) before publishing it."
         return problems
 
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED
-
     def is_live(self, now=None):
         """Whether the public sees it now: published, gone live and not yet withdrawn."""
         now = now or timezone.now()
@@ -302,15 +298,6 @@ class Qualification(models.Model):
             self.status == Status.PUBLISHED
             and (self.live_from is None or self.live_from <= now)
             and (self.live_until is None or now < self.live_until)
-        )
-
-    def is_withdrawn(self, now=None):
-        """Whether its page answers 410 Gone: withdrawn, or past its withdrawal date."""
-        now = now or timezone.now()
-        return self.status == Status.WITHDRAWN or (
-            self.status == Status.PUBLISHED
-            and self.live_until is not None
-            and self.live_until <= now
         )
 
     def is_past_certification_end(self, today=None):

@@ -145,3 +145,14 @@ def test_many_writes_in_one_transaction_change_the_version_once(
         QualificationFactory.create_batch(5)
 
     assert callbacks.count(public_content_changed) == 1
+
+
+def test_previewer_past_the_withdrawal_date_is_told_the_public_cannot_see_it(client, previewer):
+    withdrawn = QualificationFactory(live_until=timezone.now() - HOUR)
+    client.force_login(previewer)
+
+    response = client.get(withdrawn.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "the public does not see it now" in response.text
+    assert "application/ld+json" not in response.text
