@@ -2,8 +2,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .choices import Level
 
@@ -16,6 +19,40 @@ def _integer(text):
         return int(text)
     except (TypeError, ValueError):
         return None
+
+
+class FilterSelect(forms.Select):
+    """A select written out in Python rather than through the form templates, one of which
+    Django renders per option: every catalogue page shows three, and the templates were a third of
+    the page's rendering time. The same HTML, without the templates' blank lines.
+
+    A filter value that names nothing is dropped, not an error to correct: the select shows what
+    the search used, and is not marked invalid nor pointed at an error message no page shows.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {
+            attribute: setting
+            for attribute, setting in (attrs or {}).items()
+            if attribute not in ("aria-invalid", "aria-describedby")
+        }
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    option["value"],
+                    mark_safe(" selected") if option["selected"] else "",
+                    option["label"],
+                )
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', name, flatatt(widget["attrs"]), options
+        )
 
 
 @dataclass(frozen=True)
@@ -49,10 +86,16 @@ class CatalogueSearchForm(forms.Form):
         max_length=MAX_QUERY_LENGTH,
         widget=forms.SearchInput(attrs={"class": "search__input"}),
     )
-    level = forms.TypedChoiceField(label="Level", required=False, coerce=int, empty_value=None)
-    subject = forms.ChoiceField(label="Subject area", required=False)
+    level = forms.TypedChoiceField(
+        label="Level", required=False, coerce=int, empty_value=None, widget=FilterSelect
+    )
+    subject = forms.ChoiceField(label="Subject area", required=False, widget=FilterSelect)
     organisation = forms.TypedChoiceField(
-        label="Awarding organisation", required=False, coerce=int, empty_value=None
+        label="Awarding organisation",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=FilterSelect,
     )
     page = forms.IntegerField(required=False, min_value=1)
 

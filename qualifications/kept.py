@@ -23,6 +23,7 @@ import time
 from collections import OrderedDict
 
 import brotli
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import (
@@ -75,11 +76,12 @@ def serve_kept(request, render, *, key, public=True):
     `render` is called on a cache miss only; a (template) response from it other than 200 (a 404
     or a 410) is returned as it is, never kept. `public=False` is for previews: keep the
     rendering (its `key` must then hold the content's own version) but let no shared cache store
-    the response.
+    the response. With `settings.KEEP_RENDERINGS` off, every request renders its own.
     """
     version = public_version() if public else None
-    if version is not None and version.number is None:
-        # The cache is unavailable: no version is known to be current, so nothing may be kept.
+    if not settings.KEEP_RENDERINGS or (version is not None and version.number is None):
+        # Keeping is off, or the cache is unavailable (no version is known to be current, so
+        # nothing may be kept): this request's own rendering, for no one to keep.
         return _never_cached(_rendered(render()))
     made_from = [
         *map(str, key),

@@ -242,6 +242,14 @@ class Qualification(models.Model):
                 ],
                 name="qualification_facets_idx",
             ),
+            # The next scheduled change (next_scheduled_change): the first date after now, of
+            # the published ones, is one step into each.
+            models.Index(fields=["status", "live_from"], name="qualification_goes_live_idx"),
+            models.Index(fields=["status", "live_until"], name="qualification_withdrawn_idx"),
+            models.Index(
+                fields=["status", "certification_end_date"],
+                name="qualification_cert_end_idx",
+            ),
         ]
 
     def __str__(self):

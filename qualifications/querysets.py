@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import BooleanField, ExpressionWrapper, Min, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 
 from . import search
@@ -55,23 +55,30 @@ class QualificationQuerySet(models.QuerySet):
 
     def next_scheduled_change(self, now=None):
         """The next time a published qualification goes live or is withdrawn, or its page starts
-        saying its certification end date has passed (the start of the day after it), or None."""
+        saying its certification end date has passed (the start of the day after it), or None.
+
+        One look-up in an index per date (see the model's indexes), not a scan of the catalogue:
+        with no cache to keep the answer in, every request asks.
+        """
         now = now or timezone.now()
-        today = timezone.localdate(now)
-        scheduled = self.filter(status=Status.PUBLISHED).aggregate(
-            live_from=Min("live_from", filter=Q(live_from__gt=now)),
-            live_until=Min("live_until", filter=Q(live_until__gt=now)),
-            certification_end=Min(
-                "certification_end_date", filter=Q(certification_end_date__gte=today)
-            ),
+        published = self.filter(status=Status.PUBLISHED)
+
+        def first(field, **after):
+            return published.filter(**after).order_by(field).values_list(field, flat=True).first()
+
+        moments = [
+            first("live_from", live_from__gt=now),
+            first("live_until", live_until__gt=now),
+        ]
+        certification_end = first(
+            "certification_end_date", certification_end_date__gte=timezone.localdate(now)
         )
-        certification_end = scheduled.pop("certification_end")
         if certification_end is not None:
             day_after = datetime.datetime.combine(
                 certification_end + datetime.timedelta(days=1), datetime.time()
             )
-            scheduled["certification_end"] = timezone.make_aware(day_after)
-        return min(filter(None, scheduled.values()), default=None)
+            moments.append(timezone.make_aware(day_after))
+        return min(filter(None, moments), default=None)
 
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)

@@ -80,6 +80,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # long on it; not sooner, lest a busy moment look like an outage.
     CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
 
+# Public renderings (pages, factsheets, the catalogue, open data) are kept in the cache, one per
+# version of the public content (qualifications/kept.py). false renders each on every request, while
+# the small things (the public version, the catalogue's filter values) stay cached: for measuring
+# what a rendering costs, or ruling the cache out when a page looks stale.
+KEEP_RENDERINGS = env.bool("KEEP_RENDERINGS", default=True)
+
 # APPS
 INSTALLED_APPS = [
     "django.contrib.admin",

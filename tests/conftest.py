@@ -11,6 +11,9 @@ from hypothesis import settings as hypothesis_settings
 from qualifications.models import Qualification
 
 SEED_SLUG = "interpersonal-mediation-level-4"
+# When the public content next changes by itself (versions.py): one look-up in an index for each
+# of the go-live, withdrawal and certification end dates. Read once, then kept with the version.
+NEXT_CHANGE_QUERIES = 3
 
 # Property-based tests (test_bad_input.py): few enough examples to keep the suite fast; each runs
 # against function-scoped fixtures (the client, the seed) that hold nothing an example changes.

@@ -11,19 +11,19 @@ from django.core.management import call_command
 from qualifications.choices import Level, Status
 from qualifications.models import AwardingOrganisation, Employer, Qualification
 
-from .conftest import SEED_SLUG
+from .conftest import NEXT_CHANGE_QUERIES, SEED_SLUG
 from .factories import AwardingOrganisationFactory, QualificationFactory
-from .html import select, select_one
+from .html import elements, select, select_one
 
-# With nothing cached: when the public content next changes by itself (versions.py), the filters'
-# values and their organisations' names, the number of results, which results are on the page,
-# and those results.
-CATALOGUE_QUERIES = 6
+# With nothing cached: when the public content next changes by itself, the filters' values and
+# their organisations' names, the number of results, which results are on the page, and those
+# results.
+CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 5
 # A search not seen before, once the filters' values are kept: the last three.
 NEW_SEARCH_QUERIES = 3
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
 # and the filters' values (two queries), to re-check the search it came from.
-DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + 3
+DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + NEXT_CHANGE_QUERIES + 2
 PAGE_SIZE = 20
 
 
@@ -307,6 +307,15 @@ def test_an_unknown_filter_is_left_out_and_said_so(client, seed, params):
     assert response.status_code == 200
     assert result_titles(response) == [seed.title]
     assert "We left out a filter" in select_one(response.text, "p", "notice").text
+    # The filters show what the search used, not a value to correct: nothing is marked invalid
+    # or described by an error message the page does not show.
+    page = elements(response.text)
+    ids = {element.attrs.get("id") for element in page}
+    assert not [element for element in page if "aria-invalid" in element.attrs]
+    described_by = {
+        ref for element in page for ref in element.attrs.get("aria-describedby", "").split()
+    }
+    assert described_by <= ids
 
 
 def test_a_level_no_qualification_has_finds_none_and_says_so(client, seed):

@@ -119,3 +119,20 @@ def test_a_process_serves_its_recent_renderings_without_reading_the_shared_cache
         again = client.get(seed.get_absolute_url())
 
     assert again.content == first.content
+
+
+def test_with_keeping_off_every_request_renders_its_own(db, settings):
+    settings.KEEP_RENDERINGS = False
+    renders = []
+
+    def render():
+        renders.append(1)
+        return HttpResponse(f"rendering {len(renders)}")
+
+    request = RequestFactory().get("/")
+    first = serve_kept(request, render, key=("catalogue", "/"))
+    second = serve_kept(request, render, key=("catalogue", "/"))
+
+    assert (first.content, second.content) == (b"rendering 1", b"rendering 2")
+    assert "ETag" not in second
+    assert "no-store" in second["Cache-Control"]

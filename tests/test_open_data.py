@@ -12,6 +12,7 @@ from qualifications import opendata, register
 from qualifications.choices import Status
 from qualifications.models import Qualification
 
+from .conftest import NEXT_CHANGE_QUERIES
 from .factories import (
     AudienceFactory,
     AwardingOrganisationFactory,
@@ -26,7 +27,7 @@ FEED = reverse("qualifications:feed")
 ATOM = "{http://www.w3.org/2005/Atom}"
 # When the public content next changes by itself (kept with its version), the count, the page of
 # qualifications with their organisations, then their audiences, their roles, their employers.
-LIST_JSON_QUERIES = 6
+LIST_JSON_QUERIES = NEXT_CHANGE_QUERIES + 5
 
 
 def detail_json(qualification):

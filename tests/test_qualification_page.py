@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from qualifications.choices import Status
 
+from .conftest import NEXT_CHANGE_QUERIES
 from .factories import (
     AudienceFactory,
     EmployerSupportFactory,
@@ -14,7 +15,7 @@ from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
 # When the public content next changes by itself (read once, then kept with its version), the
 # qualification with its organisation, then its audiences, its roles, its employers.
-DETAIL_PAGE_QUERIES = 5
+DETAIL_PAGE_QUERIES = NEXT_CHANGE_QUERIES + 4
 # None: the public content's version and the page both come from the cache.
 CACHED_DETAIL_PAGE_QUERIES = 0
 
