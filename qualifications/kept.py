@@ -12,6 +12,10 @@ A rendering is made once however many requests ask for it at the same moment (th
 lock in the shared cache, the others wait for its result), and text is kept compressed, gzip and
 Brotli, so a kept page is sent as it is to the browsers that accept it. When the cache is
 unavailable, every request renders its own copy and lets no one keep it.
+
+Once an address has been answered with a kept rendering, KeptRenderingsMiddleware answers it again
+in this process, under the same public version, before sessions, users and the view: a kept page
+costs what the health check does.
 """
 
 import functools
@@ -35,11 +39,14 @@ from django.utils.cache import (
 from django.utils.http import parse_etags, parse_http_date_safe
 
 from .site import site_origin
-from .versions import CACHE_SECONDS, design_version, public_version
+from .versions import CACHE_SECONDS, design_version, public_version, stored_public_version
 
 # How long a browser or CDN may keep a public rendering without asking again (at most: never past
 # the public content's next scheduled change).
 PUBLIC_MAX_AGE = 300
+# The form a rendering is kept in (see _render_and_keep), part of its cache key: a deploy that
+# changes it never reads what an older one kept.
+KEPT_FORMAT = 2
 # The headers of a rendering that are kept with its body.
 KEPT_HEADERS = ("Content-Type", "Last-Modified")
 # Query parameters that only tell analytics where a visitor came from: the rendering is the same
@@ -90,7 +97,9 @@ def serve_kept(request, render, *, key, public=True):
         design_version(),
         str(version.number) if version else "preview",
     ]
-    cache_key = "kept-" + hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:40]
+    cache_key = (
+        f"kept-{KEPT_FORMAT}-" + hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:40]
+    )
 
     kept = _recently_served.get(cache_key) or cache.get(cache_key)
     if kept is None:
@@ -100,10 +109,23 @@ def serve_kept(request, render, *, key, public=True):
         if isinstance(kept, HttpResponse):
             return kept
     _recently_served.add(cache_key, kept)
+    response = _respond(request, cache_key, kept, version)
+    if version is not None:
+        # What KeptRenderingsMiddleware needs to serve this address again without the view.
+        response.kept_as = (cache_key, version.number)
+    return response
+
+
+def _respond(request, cache_key, kept, version):
+    """The response to `request` from `kept`, the rendering kept under `cache_key`: a 304 if the
+    browser's copy is current, else the most compact coding the browser accepts."""
     coding = _coding_for(request, kept["bodies"])
     etag = f'"{cache_key}{"-" + coding if coding else ""}"'
-    last_modified = parse_http_date_safe(kept["headers"].get("Last-Modified", ""))
-    if not_modified := get_conditional_response(request, etag=etag, last_modified=last_modified):
+    if _is_conditional(request) and (
+        not_modified := get_conditional_response(
+            request, etag=etag, last_modified=kept["last_modified"]
+        )
+    ):
         response = not_modified
     else:
         response = HttpResponse(kept["bodies"][coding], headers=kept["headers"])
@@ -115,10 +137,73 @@ def serve_kept(request, render, *, key, public=True):
     return _with_cache_headers(response, version)
 
 
+def _is_conditional(request):
+    return "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
+
+
+class KeptRenderingsMiddleware:
+    """Serves a public rendering again, for an address this process has served it at, without
+    the rest of the middleware and the view: a kept page then costs what the health check does.
+
+    After the view has answered an address (path and query string, on the site's origin) with a
+    rendering kept under the current public version, the next request for that address, under
+    that version, is answered from the same kept rendering by `_respond` (ETag, 304, coding), with
+    the headers the view and the inner middleware added (Vary, Content-Disposition, CORS,
+    X-Frame-Options). Only anonymous GETs (no session cookie: a previewer sees drafts) and only
+    while the cache holds the public version; anything else, and any address not seen under this
+    version, goes to the view as usual. Sits after CommonMiddleware, whose Host check and
+    Content-Length apply to these answers too.
+    """
+
+    # Headers `_respond` makes for each request, or takes from the kept rendering.
+    MADE_PER_REQUEST = frozenset(
+        [
+            *("cache-control", "content-encoding", "content-length", "content-type", "etag"),
+            *("expires", "last-modified", "vary"),
+        ]
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # (address, origin, public version) -> (cache key, {header: value}, [vary]).
+        self.served = _RecentlyServed(size=1000)
+
+    def __call__(self, request):
+        if not (
+            settings.KEEP_RENDERINGS
+            and request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            return self.get_response(request)
+        version = stored_public_version()
+        address = (request.get_full_path(), site_origin(request))
+        if version is not None and (served := self.served.get((*address, version.number))):
+            cache_key, headers, vary = served
+            if (kept := _recently_served.get(cache_key)) is not None:
+                response = _respond(request, cache_key, kept, version)
+                for name, value in headers.items():
+                    response[name] = value
+                patch_vary_headers(response, vary)
+                return response
+        response = self.get_response(request)
+        kept_as = getattr(response, "kept_as", None)
+        if kept_as is not None and response.status_code == 200:
+            cache_key, number = kept_as
+            headers = {
+                name: value
+                for name, value in response.items()
+                if name.lower() not in self.MADE_PER_REQUEST
+            }
+            vary = [name.strip() for name in response.get("Vary", "").split(",") if name.strip()]
+            self.served.add((*address, number), (cache_key, headers, vary))
+        return response
+
+
 class _RecentlyServed:
-    """The renderings this process served last, by cache key. What a key names never changes (a
-    new version is a new key), so a copy here is as current as the shared cache's, and a hit skips
-    reading and unpickling it from there: only the public version is read for each request."""
+    """What this process served last, by key: least recently used first out. What a cache key
+    names never changes (a new version is a new key), so a rendering here is as current as the
+    shared cache's, and a hit skips reading and unpickling it from there: only the public version
+    is read for each request."""
 
     def __init__(self, size):
         self.size, self.kept, self.lock = size, OrderedDict(), threading.Lock()
@@ -170,7 +255,8 @@ def _render_and_keep(cache_key, render):
     bodies = {None: content}
     if COMPRESSIBLE.match(headers.get("Content-Type", "")):
         bodies |= {coding: compress(content) for coding, compress in CODINGS.items()}
-    kept = {"bodies": bodies, "headers": headers}
+    last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+    kept = {"bodies": bodies, "headers": headers, "last_modified": last_modified}
     cache.set(cache_key, kept, CACHE_SECONDS)
     return kept
 

@@ -73,6 +73,16 @@ def public_version(now=None):
     return version
 
 
+def stored_public_version(now=None):
+    """The public content's version as the cache holds it, if it is current; else None (the cache
+    holds none, is unavailable, or the next scheduled change has come), without the database."""
+    stamp = cache.get(PUBLIC_VERSION_KEY)
+    if stamp is None:
+        return None
+    version = PublicVersion(*stamp)
+    return version if (now or timezone.now()).timestamp() < version.next_change else None
+
+
 def public_content_changed():
     """Give the public content a new version; call it once the change is committed. Returns the
     new PublicVersion."""

@@ -5,11 +5,14 @@ import threading
 import time
 
 import brotli
+import pytest
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils.cache import patch_vary_headers
 
-from qualifications.kept import serve_kept
+from qualifications.kept import KeptRenderingsMiddleware, serve_kept
+from qualifications.versions import public_content_changed
 
 from .test_qualification_page import CACHED_DETAIL_PAGE_QUERIES
 
@@ -136,3 +139,96 @@ def test_with_keeping_off_every_request_renders_its_own(db, settings):
     assert (first.content, second.content) == (b"rendering 1", b"rendering 2")
     assert "ETag" not in second
     assert "no-store" in second["Cache-Control"]
+
+
+# KeptRenderingsMiddleware: an address served before, answered again without the view.
+
+
+def _counting_view(calls):
+    def view(request):
+        calls.append(request.get_full_path())
+        response = serve_kept(
+            request,
+            lambda: HttpResponse("<p>kept</p>", content_type="text/html; charset=utf-8"),
+            key=("test-page",),
+        )
+        response["Content-Disposition"] = "inline"
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return view
+
+
+def test_an_address_served_before_is_answered_without_the_view(db):
+    calls = []
+    middleware = KeptRenderingsMiddleware(_counting_view(calls))
+    request = RequestFactory().get("/page/?q=a", HTTP_ACCEPT_ENCODING="gzip")
+
+    first = middleware(request)
+    again = middleware(RequestFactory().get("/page/?q=a", HTTP_ACCEPT_ENCODING="gzip"))
+
+    assert calls == ["/page/?q=a"]
+    assert again.content == first.content
+    assert dict(again.items()) == dict(first.items())
+    assert again["Content-Disposition"] == "inline"
+    assert again["Vary"] == "Accept-Encoding, Cookie"
+
+
+def test_the_answer_again_is_a_304_for_a_current_copy(db):
+    middleware = KeptRenderingsMiddleware(_counting_view([]))
+    first = middleware(RequestFactory().get("/page/"))
+
+    again = middleware(RequestFactory().get("/page/", HTTP_IF_NONE_MATCH=first["ETag"]))
+
+    assert again.status_code == 304
+    assert again["Content-Disposition"] == "inline"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"path": "/page/?q=b"},
+        {"path": "/page/", "HTTP_HOST": "other.example"},
+        {"path": "/page/", "secure": True},
+        {"path": "/page/", "HTTP_COOKIE": "sessionid=a-previewers-session"},
+    ],
+    ids=["another query", "another host", "https", "a session"],
+)
+def test_only_the_same_address_and_origin_without_a_session_is_answered_again(db, settings, other):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    calls = []
+    middleware = KeptRenderingsMiddleware(_counting_view(calls))
+    middleware(RequestFactory().get("/page/"))
+
+    middleware(RequestFactory().get(**other))
+
+    assert len(calls) == 2
+
+
+def test_after_a_change_the_view_answers_again(db):
+    calls = []
+    middleware = KeptRenderingsMiddleware(_counting_view(calls))
+    middleware(RequestFactory().get("/page/"))
+
+    public_content_changed()
+    middleware(RequestFactory().get("/page/"))
+
+    assert len(calls) == 2
+
+
+def test_through_the_site_an_answer_again_is_the_views_answer(client, seed):
+    for address in [
+        seed.get_absolute_url(),
+        seed.get_factsheet_url(),
+        "/qualifications.json",
+        "/?q=mediation",
+    ]:
+        first = client.get(address, HTTP_ACCEPT_ENCODING="br")
+        again = client.get(address, HTTP_ACCEPT_ENCODING="br")
+
+        per_request = {"X-Request-ID"}
+        assert again.status_code == 200
+        assert again.content == first.content
+        assert {k: v for k, v in again.items() if k not in per_request} == {
+            k: v for k, v in first.items() if k not in per_request
+        }
