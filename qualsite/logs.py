@@ -46,6 +46,9 @@ def logging_config(level, loggers=None):
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
+                # Here as well as on the root: gunicorn sets its access logger's own level to
+                # INFO, and a record that propagates is not held back by the root's level.
+                "level": level,
                 "formatter": "one_line",
                 "filters": ["request_id"],
             }

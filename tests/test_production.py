@@ -253,6 +253,27 @@ def test_gunicorns_access_log_is_one_line_with_the_request_id(gunicorn):
     assert '"POST /healthz HTTP/1.1" 403' in access_line
 
 
+def test_a_log_level_above_info_leaves_gunicorns_access_lines_out():
+    # As gunicorn.conf.py configures it: gunicorn then sets its access logger to INFO itself.
+    script = """
+import logging, logging.config
+from qualsite.logs import logging_config
+logging.config.dictConfig(
+    logging_config("WARNING", loggers={"gunicorn.access": {"handlers": [], "propagate": True}})
+)
+access = logging.getLogger("gunicorn.access")
+access.setLevel(logging.INFO)
+access.info("GET /healthz 200")
+logging.getLogger("gunicorn.error").warning("worker timed out")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert "worker timed out" in result.stderr
+    assert "GET /healthz" not in result.stderr
+
+
 def run_gunicorn_config(cpus, **env):
     """gunicorn.conf.py's worker count, for a process allowed to run on `cpus` CPUs."""
     script = (
