@@ -217,16 +217,12 @@ class Qualification(models.Model):
             ("publish_qualification", "Can publish, schedule and withdraw qualifications"),
         ]
         indexes = [
-            # The catalogue's order, with every column its filters read, so a page deep in the
-            # list or a count is read from the index alone (PostgreSQL; SQLite ignores INCLUDE).
+            # The catalogue's order, then every column its filters read, so a page deep in the
+            # list is read from the index alone on either database (SQLite has no INCLUDE).
             models.Index(
-                fields=["status", "title", "id"],
-                include=[
-                    "live_from",
-                    "live_until",
-                    "level",
-                    "subject_area",
-                    "awarding_organisation",
+                fields=[
+                    *("status", "title", "id"),
+                    *("live_from", "live_until", "level", "subject_area", "awarding_organisation"),
                 ],
                 name="qualification_catalogue_idx",
             ),

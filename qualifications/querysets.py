@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, Window
 from django.utils import timezone
 
 from . import search
@@ -25,6 +25,19 @@ class CatalogueFacets:
     # the public has seen (published or withdrawn; not drafts, nor those not yet live).
     known_subject_areas: frozenset = frozenset()
     known_awarding_organisations: dict = None  # pk: name
+    # How many published qualifications have each (level, subject area, organisation pk).
+    live_counts: dict = None
+
+    def count(self, *, level=None, subject_area="", awarding_organisation=None):
+        """How many published qualifications match the filters (None or "" leaves one out), from
+        the counts above: a listing without a search needs no count of its own."""
+        return sum(
+            number
+            for (row_level, row_subject_area, row_organisation), number in self.live_counts.items()
+            if level in (None, row_level)
+            and subject_area in ("", row_subject_area)
+            and awarding_organisation in (None, row_organisation)
+        )
 
 
 def _live(now):
@@ -107,7 +120,17 @@ class QualificationQuerySet(models.QuerySet):
         """
         if stop <= start:
             return []
-        keys = list(self.values_list("pk", flat=True)[start:stop])
+        return self._catalogue_entries(list(self.values_list("pk", flat=True)[start:stop]))
+
+    def counted_catalogue_page(self, start, stop):
+        """(entries `start` to `stop`, as `catalogue_page()` gives them, and how many of these
+        there are in all) with one query for both: a search finds its matches once, not once to
+        count them and again to rank them. The count is None for a page past the end."""
+        rows = list(self.annotate(total=Window(Count("*"))).values_list("pk", "total")[start:stop])
+        total = rows[0][1] if rows else None
+        return self._catalogue_entries([pk for pk, _ in rows]), total
+
+    def _catalogue_entries(self, keys):
         rows = self.model.objects.for_catalogue().in_bulk(keys)
         return [rows[key] for key in keys if key in rows]
 
@@ -190,25 +213,28 @@ class QualificationQuerySet(models.QuerySet):
 
     def catalogue_facets(self, now=None):
         """The levels, subject areas and awarding organisations of the published ones among
-        these, and those the public has seen, in one query."""
+        these, how many have each combination, and those the public has seen, in one query."""
         now = now or timezone.now()
-        # The distinct values alone first, read from the facets index on either database; the
-        # few organisations' names after, rather than a join for every row.
+        # The distinct values and their counts first, read from the facets index on either
+        # database; the few organisations' names after, rather than a join for every row.
         rows = (
             self.exclude(status=Status.DRAFT)
             .exclude(status=Status.PUBLISHED, live_from__gt=now)
             .annotate(live=ExpressionWrapper(_live(now), output_field=BooleanField()))
             .order_by()
             .values_list("live", "level", "subject_area", "awarding_organisation_id")
-            .distinct()
+            .annotate(number=Count("*"))
         )
         levels, subject_areas, organisation_ids = set(), set(), set()
         known_subject_areas, known_organisation_ids = set(), set()
-        for live, level, subject_area, organisation_id in rows:
+        live_counts = {}
+        for live, level, subject_area, organisation_id, number in rows:
             known_organisation_ids.add(organisation_id)
             if subject_area:
                 known_subject_areas.add(subject_area)
             if live:
+                key = (level, subject_area, organisation_id)
+                live_counts[key] = live_counts.get(key, 0) + number
                 levels.add(level)
                 if subject_area:
                     subject_areas.add(subject_area)
@@ -227,6 +253,7 @@ class QualificationQuerySet(models.QuerySet):
             awarding_organisations=sorted(organisations, key=lambda pair: pair[1].casefold()),
             known_subject_areas=frozenset(known_subject_areas),
             known_awarding_organisations=known_organisations,
+            live_counts=live_counts,
         )
 
     def version_of(self, slug):

@@ -36,7 +36,8 @@ def catalogue_facets():
     """The catalogue's filter values (CatalogueFacets), counted once per version of the public
     content and kept in the cache, not on every request."""
     version = public_version()
-    key = f"catalogue-facets-{version.number}"
+    # The form they are kept in is part of the key: a deploy that changes it reads none kept before.
+    key = f"catalogue-facets-2-{version.number}"
     facets = cache.get(key) if version.number is not None else None
     if facets is None:
         facets = Qualification.objects.catalogue_facets()
@@ -45,7 +46,26 @@ def catalogue_facets():
 
 
 class CataloguePaginator(Paginator):
-    """Pages of a catalogue queryset, each read with `catalogue_page()`."""
+    """Pages of a catalogue queryset, each read with `catalogue_page()`. `count`, if given, is
+    how many there are, known without a query; if not, a page is read with its count, in one
+    query (a page past the end then asks for the count, and gives the last page)."""
+
+    def __init__(self, *args, count=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.count = count  # in place of the cached property that would ask the database
+
+    # Pages past this (past any catalogue, and soon past what SQL's integers hold) go by the count.
+    FARTHEST_COUNTED_PAGE = 1_000_000
+
+    def get_page(self, number):
+        if "count" not in self.__dict__ and 1 <= number <= self.FARTHEST_COUNTED_PAGE:
+            start = (number - 1) * self.per_page
+            entries, total = self.object_list.counted_catalogue_page(start, start + self.per_page)
+            if total is not None:
+                self.count = total
+                return self._get_page(entries, number, self)
+        return super().get_page(number)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -61,7 +81,8 @@ class QualificationListView(ListView):
     paginator_class = CataloguePaginator
 
     def get(self, request, *args, **kwargs):
-        self.search = CatalogueSearchForm(request.GET, facets=catalogue_facets())
+        self.facets = catalogue_facets()
+        self.search = CatalogueSearchForm(request.GET, facets=self.facets)
         if not self.search.is_understood():
             # The site's 400 page, without the traceback Django would log for raising BadRequest:
             # a mangled query string is the visitor's mistake, not the site's.
@@ -92,8 +113,19 @@ class QualificationListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last one, rather than a 404 for a link gone stale.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.search.criteria.page)
+        criteria = self.search.criteria
+        # A listing without a search is counted from the filters' values, kept per version.
+        count = (
+            None
+            if criteria.q
+            else self.facets.count(
+                level=criteria.level,
+                subject_area=criteria.subject,
+                awarding_organisation=criteria.organisation,
+            )
+        )
+        paginator = self.get_paginator(queryset, page_size, count=count)
+        page = paginator.get_page(criteria.page or 1)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

@@ -1,5 +1,6 @@
 """The catalogue at /: listing, search, filters, paging, bad input, breadcrumbs, scale."""
 
+import datetime
 from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -7,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 
 from qualifications.choices import Level, Status
 from qualifications.models import AwardingOrganisation, Employer, Qualification
@@ -15,12 +17,13 @@ from .conftest import NEXT_CHANGE_QUERIES, SEED_SLUG
 from .factories import AwardingOrganisationFactory, QualificationFactory
 from .html import elements, select, select_one
 
-# With nothing cached: when the public content next changes by itself, the filters' values and
-# their organisations' names, the number of results, which results are on the page, and those
-# results.
-CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 5
-# A search not seen before, once the filters' values are kept: the last three.
-NEW_SEARCH_QUERIES = 3
+# With nothing cached: when the public content next changes by itself, the filters' values with
+# their counts and their organisations' names, which results are on the page, and those results.
+# The number of results comes from the filters' counts for a listing, and for a search with the
+# results on the page, in the same query.
+CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 4
+# A search not seen before, once the filters' values are kept: the last two.
+NEW_SEARCH_QUERIES = 2
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
 # and the filters' values (two queries), to re-check the search it came from.
 DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + NEXT_CHANGE_QUERIES + 2
@@ -79,6 +82,39 @@ def test_without_a_search_qualifications_are_in_title_order(client, db):
     assert result_count(response) == "3 qualifications"
 
 
+def test_a_listing_counts_exactly_what_its_filters_match(client, db):
+    organisations = AwardingOrganisationFactory.create_batch(2)
+    now = timezone.now()
+    for n in range(24):
+        QualificationFactory(
+            awarding_organisation=organisations[n % 2],
+            level=[Level.LEVEL_2, Level.LEVEL_3, Level.LEVEL_4][n % 3],
+            subject_area=["Law", "Care", ""][(n // 2) % 3],
+            # Drafts, withdrawn, scheduled and lapsed ones are not counted.
+            status=[Status.PUBLISHED, Status.DRAFT, Status.WITHDRAWN][0 if n % 5 else n % 3],
+            live_from=now + datetime.timedelta(days=1) if n % 7 == 3 else None,
+            live_until=now - datetime.timedelta(days=1) if n % 11 == 5 else None,
+        )
+    published = Qualification.objects.published()
+
+    for params in [
+        {},
+        {"level": 3},
+        {"subject": "Law"},
+        {"organisation": organisations[1].pk},
+        {"level": 4, "subject": "Care", "organisation": organisations[0].pk},
+    ]:
+        expected = published.filter_by(
+            level=params.get("level"),
+            subject_area=params.get("subject"),
+            awarding_organisation=params.get("organisation"),
+        ).count()
+        response = client.get("/", params)
+
+        assert result_count(response).split()[0] == str(expected), params
+        assert len(result_titles(response)) == expected
+
+
 def test_drafts_are_not_listed_or_counted(client, db):
     QualificationFactory(title="Published Carpentry")
     QualificationFactory(title="Draft Carpentry", status=Status.DRAFT)
@@ -99,7 +135,12 @@ def test_the_catalogue_runs_a_fixed_number_of_queries(client, db, django_assert_
             subject_area=["Law", "Care"][n % 2],
         )
 
-    for params in [{}, {"q": "mediation skills"}, {"q": "mediation", "level": 3, "page": 2}]:
+    for params in [
+        {},
+        {"level": 3, "page": 2},
+        {"q": "mediation skills"},
+        {"q": "mediation", "level": 3, "page": 2},
+    ]:
         cache.clear()
         with django_assert_num_queries(CATALOGUE_QUERIES):
             response = client.get("/", params)
@@ -361,11 +402,14 @@ def test_a_page_that_is_not_a_page_number_shows_the_first_page(client, seed, pag
     assert result_titles(response) == [seed.title]
 
 
-def test_a_page_past_the_end_shows_the_last_page(client, db):
+# A listing knows its count beforehand; a search finds it with its page, and past the end asks.
+@pytest.mark.parametrize("search", [{}, {"q": "carpentry"}], ids=["listing", "search"])
+@pytest.mark.parametrize("page", ["2", "3", "99999999999999999999"])
+def test_a_page_past_the_end_shows_the_last_page(client, db, search, page):
     for n in range(25):
         QualificationFactory(title=f"Carpentry {n:02d}")
 
-    response = client.get("/", {"page": "99999999999999999999"})
+    response = client.get("/", search | {"page": page})
 
     assert response.status_code == 200
     assert result_titles(response) == [
