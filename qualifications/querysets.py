@@ -49,6 +49,24 @@ def _live(now):
     )
 
 
+# The SQLite search index's vocabulary, indexed by trigram (search.Vocabulary), for the public
+# content's version it was read under: read once per version in each process, not per misspelling.
+_vocabulary = (None, None)
+
+
+def _sqlite_vocabulary(cursor):
+    global _vocabulary
+    from .versions import public_version
+
+    number = public_version().number
+    kept_number, vocabulary = _vocabulary
+    if vocabulary is None or number is None or number != kept_number:
+        cursor.execute(f"SELECT term FROM {search.FTS_VOCABULARY}")
+        vocabulary = search.Vocabulary(word for (word,) in cursor.fetchall())
+        _vocabulary = (number, vocabulary)
+    return vocabulary
+
+
 class QualificationQuerySet(models.QuerySet):
     def published(self, now=None):
         """Those the public sees now: published, gone live and not yet withdrawn. Decided at
@@ -191,7 +209,7 @@ class QualificationQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # `%` finds the candidates from the trigram index; the order is
-                # search.closest_word's.
+                # search.Vocabulary's.
                 cursor.execute(
                     f"SELECT word FROM {search.VOCABULARY_TABLE} "
                     "WHERE word %% %s AND similarity(word, %s) >= %s AND word !~ '[0-9]' "
@@ -200,16 +218,7 @@ class QualificationQuerySet(models.QuerySet):
                 )
                 row = cursor.fetchone()
                 return row and row[0]
-            # Two words can only be similar enough if their lengths are close: read those.
-            size = len(term) + 1
-            cursor.execute(
-                f"SELECT term FROM {search.FTS_VOCABULARY} WHERE length(term) BETWEEN %s AND %s",
-                [
-                    int(size * search.SIMILARITY_THRESHOLD) - 1,
-                    int(size / search.SIMILARITY_THRESHOLD) + 1,
-                ],
-            )
-            return search.closest_word(term, (word for (word,) in cursor.fetchall()))
+            return _sqlite_vocabulary(cursor).closest(term)
 
     def catalogue_facets(self, now=None):
         """The levels, subject areas and awarding organisations of the published ones among

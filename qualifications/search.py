@@ -22,6 +22,7 @@ import functools
 import operator
 import re
 import unicodedata
+from collections import Counter
 from functools import reduce
 
 from django.contrib.postgres.search import (
@@ -282,15 +283,36 @@ def could_be_misspelt(term):
     return not any(character.isdigit() for character in term)
 
 
-def closest_word(term, vocabulary):
-    """The word of `vocabulary` (an iterable of words) most like `term`, the first in alphabetical
-    order among equals, or None if none is similar enough; as PostgreSQL's
-    `ORDER BY similarity(word, term) DESC, word` with pg_trgm's `%` would pick it."""
-    scored = ((similarity(term, word), word) for word in vocabulary if could_be_misspelt(word))
-    best = min(
-        ((-score, word) for score, word in scored if score >= SIMILARITY_THRESHOLD), default=None
-    )
-    return best and best[1]
+class Vocabulary:
+    """Words indexed by their trigrams, as pg_trgm's index holds them: the closest word to a
+    misspelling is found among the words that share a trigram with it (any other is not similar
+    at all), not by comparing it with every word. Numbers are left out: never a correction."""
+
+    def __init__(self, words):
+        self.sizes = {}  # word: how many trigrams it has
+        self.index = {}  # trigram: the words that have it
+        for word in words:
+            if could_be_misspelt(word) and word not in self.sizes:
+                word_trigrams = trigrams(word)
+                self.sizes[word] = len(word_trigrams)
+                for trigram in word_trigrams:
+                    self.index.setdefault(trigram, []).append(word)
+
+    def closest(self, term):
+        """The word most like `term`, the first in alphabetical order among equals, or None if
+        none is similar enough: as PostgreSQL's `ORDER BY similarity(word, term) DESC, word` with
+        pg_trgm's `%` picks it."""
+        term_trigrams = trigrams(term)
+        shared = Counter(word for trigram in term_trigrams for word in self.index.get(trigram, ()))
+        scored = (
+            (count / (len(term_trigrams) + self.sizes[word] - count), word)
+            for word, count in shared.items()
+        )
+        best = min(
+            ((-score, word) for score, word in scored if score >= SIMILARITY_THRESHOLD),
+            default=None,
+        )
+        return best and best[1]
 
 
 def corrected_query(query, finds, closest):

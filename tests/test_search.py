@@ -382,3 +382,23 @@ def test_the_similarity_of_two_words_is_pg_trgms(db, word, other):
         (expected,) = cursor.fetchone()
 
     assert search.similarity(word, other) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("term", ["mediaton", "counciling", "familly", "medi", "zzzz", "a"])
+def test_the_vocabularys_closest_word_is_the_most_similar_of_all(term):
+    words = ["mediation", "mediator", "mediate", "counselling", "counsellor", "counsel", "family"]
+    words += ["families", "familiar", "a", "ab", "level4", "60144336", "mediation"]
+    similar = [
+        (search.similarity(term, word), word)
+        for word in words
+        if search.could_be_misspelt(word)
+        and search.similarity(term, word) >= search.SIMILARITY_THRESHOLD
+    ]
+    # The highest similarity; the first in alphabetical order among equals.
+    expected = min(((-score, word) for score, word in similar), default=(None, None))[1]
+
+    assert search.Vocabulary(words).closest(term) == expected
+
+
+def test_the_vocabulary_never_offers_a_number():
+    assert search.Vocabulary(["60144336", "601443"]).closest("6014433") is None
