@@ -6,10 +6,13 @@ they fail, saying what to install, rather than skip: a green run must mean they 
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.factories import AwardingOrganisationFactory, QualificationFactory
 
@@ -31,6 +34,31 @@ ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
 WIDTHS = [320, 1280]
 VIEWPORT_HEIGHT = 900
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, running one request at a time (each connection still has its thread).
+
+    On SQLite the test database is in memory, and every thread of the live server shares its one
+    connection: two requests at once (an autocomplete still answering as the form is saved) would
+    use it at once, which SQLite answers with "bad parameter or other API misuse" or rows of the
+    other's query. pytest-django's live server is Django's LiveServerThread, which uses this."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_lock = threading.Lock()
+
+    def get_app(self):
+        application = super().get_app()
+
+        def one_at_a_time(environ, start_response):
+            with self.request_lock:
+                return application(environ, start_response)
+
+        return one_at_a_time
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @pytest.fixture(scope="session")
