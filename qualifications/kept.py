@@ -177,7 +177,11 @@ class KeptRenderingsMiddleware:
             return self.get_response(request)
         version = stored_public_version()
         address = (request.get_full_path(), site_origin(request))
-        if version is not None and (served := self.served.get((*address, version.number))):
+        if (
+            version is not None
+            and version.is_current()
+            and (served := self.served.get((*address, version.number)))
+        ):
             cache_key, headers, vary = served
             if (kept := _recently_served.get(cache_key)) is not None:
                 response = _respond(request, cache_key, kept, version)

@@ -54,33 +54,32 @@ class PublicVersion:
         now = (now or timezone.now()).timestamp()
         return max(0, math.floor(min(at_most, self.next_change - now)))
 
+    def is_current(self, now=None):
+        """Whether the next scheduled change has not come yet."""
+        return (now or timezone.now()).timestamp() < self.next_change
+
 
 def public_version(now=None):
     """The public content's version (a PublicVersion): read from the cache, without a database
     query except once after each change."""
-    now = (now or timezone.now()).timestamp()
-    stamp = cache.get(PUBLIC_VERSION_KEY)
-    if stamp is None:
+    version = stored_public_version()
+    if version is None:
         # add, not set: a change committed meanwhile has already stored a newer stamp.
         new = (secrets.randbits(48), _next_scheduled_change())
         cache.add(PUBLIC_VERSION_KEY, new, None)
-        stamp = cache.get(PUBLIC_VERSION_KEY)
-        if stamp is None:
+        version = stored_public_version()
+        if version is None:
             return PublicVersion(None, new[1])
-    version = PublicVersion(*stamp)
-    if now >= version.next_change:
+    if not version.is_current(now):
         version = public_content_changed()
     return version
 
 
-def stored_public_version(now=None):
-    """The public content's version as the cache holds it, if it is current; else None (the cache
-    holds none, is unavailable, or the next scheduled change has come), without the database."""
+def stored_public_version():
+    """The public content's version as the cache holds it, current or not, without the database;
+    None if the cache holds none or is unavailable."""
     stamp = cache.get(PUBLIC_VERSION_KEY)
-    if stamp is None:
-        return None
-    version = PublicVersion(*stamp)
-    return version if (now or timezone.now()).timestamp() < version.next_change else None
+    return None if stamp is None else PublicVersion(*stamp)
 
 
 def public_content_changed():
