@@ -1,11 +1,10 @@
+import html
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .choices import Level
@@ -21,6 +20,35 @@ def _integer(text):
         return None
 
 
+def _html(text):
+    # html.escape, as Django's escape() is, without its check for lazy text: these widgets write
+    # out every catalogue page's form, and that check was most of their time.
+    return html.escape(str(text))
+
+
+def _attributes(attrs):
+    # As flatatt() writes them: True as a bare name, False and None left out.
+    return "".join(
+        f" {name}" if value is True else f' {name}="{_html(value)}"'
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
+class SearchBox(forms.SearchInput):
+    """The search input written out in Python rather than through Django's three input
+    templates; the same HTML. Every catalogue page shows it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        return mark_safe(
+            f'<input type="{self.input_type}" name="{_html(name)}"'
+            + ("" if value is None else f' value="{_html(value)}"')
+            + _attributes(self.build_attrs(self.attrs, attrs))
+            + ">"
+        )
+
+
 class FilterSelect(forms.Select):
     """A select written out in Python rather than through the form templates, one of which
     Django renders per option: every catalogue page shows three, and the templates were a third of
@@ -33,26 +61,20 @@ class FilterSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {
             attribute: setting
-            for attribute, setting in (attrs or {}).items()
+            for attribute, setting in self.build_attrs(self.attrs, attrs).items()
             if attribute not in ("aria-invalid", "aria-describedby")
         }
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    option["value"],
-                    mark_safe(" selected") if option["selected"] else "",
-                    option["label"],
-                )
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>\n{}\n</select>', name, flatatt(widget["attrs"]), options
-        )
+        # As Select marks it: the first option whose value is the one given.
+        (selected,) = self.format_value(value)
+        options = []
+        for option_value, label in self.choices:
+            option_value = str(option_value)
+            mark = " selected" if option_value == selected else ""
+            if mark:
+                selected = None
+            options.append(f'<option value="{_html(option_value)}"{mark}>{_html(label)}</option>')
+        options = "\n".join(options)
+        return mark_safe(f'<select name="{_html(name)}"{_attributes(attrs)}>\n{options}\n</select>')
 
 
 @dataclass(frozen=True)
@@ -84,7 +106,7 @@ class CatalogueSearchForm(forms.Form):
         label="Search qualifications",
         required=False,
         max_length=MAX_QUERY_LENGTH,
-        widget=forms.SearchInput(attrs={"class": "search__input"}),
+        widget=SearchBox(attrs={"class": "search__input"}),
     )
     level = forms.TypedChoiceField(
         label="Level", required=False, coerce=int, empty_value=None, widget=FilterSelect

@@ -6,13 +6,25 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from . import refresh, search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+SUMMARY_WORDS = 30
+
+
+def summary_of(overview):
+    """An overview's first sentence, cut at thirty words (as Truncator.words() cuts, without its
+    lazy wrapping: every catalogue entry asks)."""
+    words = _SENTENCE_END.split(overview.strip(), maxsplit=1)[0].split()
+    if len(words) <= SUMMARY_WORDS:
+        return " ".join(words)
+    return " ".join(words[:SUMMARY_WORDS]) + " …"
+
 
 qualification_number_validator = RegexValidator(
     # The last character is a check digit, which is X where it stands for ten.
@@ -327,8 +339,7 @@ class Qualification(models.Model):
     def summary(self):
         """The overview's first sentence, cut at thirty words: the catalogue entry and the meta
         description."""
-        first_sentence = _SENTENCE_END.split(self.overview.strip(), maxsplit=1)[0]
-        return Truncator(first_sentence).words(30, truncate=" …")
+        return summary_of(self.overview)
 
     def set_search_document(self, rows_from=None):
         """Fill the search fields from this qualification and the rows of `rows_from`.

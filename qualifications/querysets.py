@@ -1,8 +1,11 @@
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import connections, models
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Prefetch, Q
+from django.db.models.expressions import RawSQL
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import search
@@ -40,6 +43,39 @@ class CatalogueFacets:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    """A qualification as the catalogue lists it."""
+
+    title: str
+    slug: str
+    level: int
+    qualification_number: str
+    awarding_organisation_name: str
+    overview: str
+
+    def get_absolute_url(self):
+        prefix, suffix = _detail_url(get_script_prefix())
+        return f"{prefix}{self.slug}{suffix}"
+
+    def get_level_display(self):
+        return Level(self.level).label
+
+    @property
+    def summary(self):
+        from .models import summary_of
+
+        return summary_of(self.overview)
+
+
+@functools.lru_cache
+def _detail_url(script_prefix):
+    # A qualification page's address before and after its slug, reversed once (for each script
+    # prefix the site is served under) rather than once per catalogue entry: the slug pattern
+    # only takes characters a URL carries as they are.
+    return tuple(reverse("qualifications:detail", kwargs={"slug": "slug"}).rsplit("slug", 1))
+
+
 def _live(now):
     # What published() means, as one condition.
     return (
@@ -65,6 +101,94 @@ def _sqlite_vocabulary(cursor):
         vocabulary = search.Vocabulary(word for (word,) in cursor.fetchall())
         _vocabulary = (number, vocabulary)
     return vocabulary
+
+
+class CatalogueQuery:
+    """A catalogue search, read a page at a time: `page()`, `counted_page()` and `count()`.
+
+    Its SQL is written out rather than built by the ORM, which took longer to build these two or
+    three statements than the database took to run them (3.5 ms of a search for one qualification
+    number, against 0.2 ms). The conditions are `published()`'s and `filter_by()`'s; the match and
+    rank are search.py's, the very SQL `search()` filters and ranks with.
+
+    Each page is one statement: which rows, decided from what the order needs (for the listing,
+    the catalogue index alone; for a search, the match and its rank, counted in the same pass),
+    then those twenty rows read whole, a page deep in the list never reading the rows before it.
+    """
+
+    def __init__(self, model, connection, *, terms, filters):
+        self.model, self.connection = model, connection
+        self.terms = terms  # None: no search; []: a search for nothing that can match
+        self.table = model._meta.db_table
+        self.now = timezone.now()
+        self.filters = {column: value for column, value in filters.items() if value is not None}
+
+    def _where(self):
+        # published() as SQL, the filters, the search's match.
+        table, adapt = self.table, self.connection.ops.adapt_datetimefield_value
+        conditions = [
+            f'"{table}"."status" = %s',
+            f'("{table}"."live_from" IS NULL OR "{table}"."live_from" <= %s)',
+            f'("{table}"."live_until" IS NULL OR "{table}"."live_until" > %s)',
+            *(f'"{table}"."{column}" = %s' for column in self.filters),
+        ]
+        params = [Status.PUBLISHED.value, adapt(self.now), adapt(self.now), *self.filters.values()]
+        if self.terms:
+            match, match_params = search.match_sql(table, self.terms, self.connection.vendor)
+            conditions.append(match)
+            params += match_params
+        return " AND ".join(conditions), params
+
+    def _read(self, sql, params):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def count(self):
+        if self.terms == []:
+            return 0
+        where, params = self._where()
+        return self._read(f'SELECT COUNT(*) FROM "{self.table}" WHERE {where}', params)[0][0]
+
+    def page(self, start, stop):
+        """Entries `start` to `stop` (CatalogueEntry objects), in the catalogue's order."""
+        return self.counted_page(start, stop)[0]
+
+    def counted_page(self, start, stop):
+        """(entries `start` to `stop`, and how many match in all, or None for a page past the
+        end), with one statement for both: a search finds its matches once, not once to count
+        them and again to rank them."""
+        if stop <= start or self.terms == []:
+            return [], None
+        table, vendor = self.table, self.connection.vendor
+        where, params = self._where()
+        if self.terms:
+            rank, rank_params = search.rank_sql(table, self.terms, vendor)
+            # The rank is worked out in the scan, so the count runs over (id, title, rank) only.
+            keys = (
+                f'SELECT id, title, rank, COUNT(*) OVER () AS total FROM (SELECT "{table}"."id" '
+                f'AS id, "{table}"."title" AS title, {rank} AS rank FROM "{table}" WHERE {where}) '
+                f"AS matches ORDER BY rank DESC, title, id LIMIT %s OFFSET %s"
+            )
+            params = [*rank_params, *params]
+            order = "keys.rank DESC, keys.title, keys.id"
+        else:
+            keys = (
+                f'SELECT "{table}"."id" AS id, "{table}"."title" AS title, NULL AS total '
+                f'FROM "{table}" WHERE {where} ORDER BY "{table}"."title", "{table}"."id" '
+                f"LIMIT %s OFFSET %s"
+            )
+            order = "keys.title, keys.id"
+        organisations = self.model._meta.get_field("awarding_organisation").related_model
+        rows = self._read(
+            "SELECT q.title, q.slug, q.level, q.qualification_number, o.name, q.overview, "
+            f'keys.total FROM ({keys}) AS keys JOIN "{table}" q ON q.id = keys.id '
+            f'JOIN "{organisations._meta.db_table}" o ON o.id = q.awarding_organisation_id '
+            f"ORDER BY {order}",
+            [*params, stop - start, start],
+        )
+        total = rows[0][-1] if rows else None
+        return [CatalogueEntry(*row[:-1]) for row in rows], total
 
 
 class QualificationQuerySet(models.QuerySet):
@@ -114,43 +238,19 @@ class QualificationQuerySet(models.QuerySet):
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)
 
-    def for_catalogue(self):
-        """What a catalogue entry shows, in the same query, ordered by title."""
-        return (
-            self.select_related("awarding_organisation")
-            .only(
-                "title",
-                "slug",
-                "level",
-                "qualification_number",
-                "overview",
-                "awarding_organisation__name",
-            )
-            .order_by("title", "pk")
+    def catalogue(self, *, q="", level=None, subject_area="", awarding_organisation=None):
+        """The published qualifications matching a catalogue search (CatalogueQuery): every word
+        of `q`, best match first, or all of them by title; the filters as `filter_by()`."""
+        return CatalogueQuery(
+            self.model,
+            connections[self.db],
+            terms=search.terms(q) if q and q.strip() else None,
+            filters={
+                "level": level,
+                "subject_area": subject_area or None,
+                "awarding_organisation_id": awarding_organisation,
+            },
         )
-
-    def catalogue_page(self, start, stop):
-        """Entries `start` to `stop` of these, in their order, as `for_catalogue()` shows them.
-
-        Which ones is decided first from what the order needs (for the catalogue's order, its
-        index alone; for a search, the index and the rank), then only those rows are read whole:
-        a page deep in the list never reads the rows before it.
-        """
-        if stop <= start:
-            return []
-        return self._catalogue_entries(list(self.values_list("pk", flat=True)[start:stop]))
-
-    def counted_catalogue_page(self, start, stop):
-        """(entries `start` to `stop`, as `catalogue_page()` gives them, and how many of these
-        there are in all) with one query for both: a search finds its matches once, not once to
-        count them and again to rank them. The count is None for a page past the end."""
-        rows = list(self.annotate(total=Window(Count("*"))).values_list("pk", "total")[start:stop])
-        total = rows[0][1] if rows else None
-        return self._catalogue_entries([pk for pk, _ in rows]), total
-
-    def _catalogue_entries(self, keys):
-        rows = self.model.objects.for_catalogue().in_bulk(keys)
-        return [rows[key] for key in keys if key in rows]
 
     def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
         """Those matching every filter given; None (or "") leaves a filter out."""
@@ -174,17 +274,12 @@ class QualificationQuerySet(models.QuerySet):
         terms = search.terms(query)
         if not terms:
             return self.none()
-        table = self.model._meta.db_table
-        if connections[self.db].vendor == "postgresql":
-            matches = self.alias(search_vector=search.stored_search_vector(table)).filter(
-                search_vector=search.search_query(terms)
-            )
-            ranked = matches.annotate(rank=search.search_rank(terms))
-        else:
-            ranked = self.filter(search.fts_condition(table, terms)).annotate(
-                rank=search.fts_rank(table, terms)
-            )
-        return ranked.order_by("-rank", "title", "pk")
+        table, vendor = self.model._meta.db_table, connections[self.db].vendor
+        return (
+            self.filter(RawSQL(*search.match_sql(table, terms, vendor), BooleanField()))
+            .annotate(rank=RawSQL(*search.rank_sql(table, terms, vendor), FloatField()))
+            .order_by("-rank", "title", "pk")
+        )
 
     def spelling_suggestion(self, query):
         """`query` with its misspelt words corrected, if that finds some of these; else None.

@@ -25,12 +25,7 @@ import unicodedata
 from collections import Counter
 from functools import reduce
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchVector,
-    SearchVectorField,
-)
-from django.db.models import BooleanField, Case, FloatField, Q, Value, When
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db.models.expressions import RawSQL
 
 CONFIG = "english"
@@ -154,39 +149,10 @@ def _tsquery_term(term, weight=""):
     return f"{term}:*{weight}"
 
 
-def search_query(search_terms, weight=""):
-    """A tsquery needing every term (only in the fields of `weight`, if given)."""
+def _tsquery_condition(table, search_terms, weight=""):
+    # The stored vector matching a tsquery that needs every term (only in the fields of `weight`).
     tsquery = " & ".join(_tsquery_term(term, weight) for term in search_terms)
-    return SearchQuery(tsquery, search_type="raw", config=CONFIG)
-
-
-def search_rank(search_terms):
-    """The rank of a row matching every term, for a queryset with the alias `search_vector`: each
-    term scores the weight of the best field it is in, as on SQLite."""
-    return weighted_rank(
-        search_terms, lambda term, field, weight: Q(search_vector=search_query([term], weight))
-    )
-
-
-def weighted_rank(search_terms, condition):
-    """The sum, over the terms, of the score of the best field each is in; `condition(term, field,
-    weight)` says whether `term` is in `field`. The last field is where a term must be if it is in
-    neither of the others, so it is never tested."""
-    *better, (_, _, lowest) = WEIGHTS
-    return reduce(
-        operator.add,
-        (
-            Case(
-                *(
-                    When(condition(term, field, weight), then=Value(score))
-                    for field, weight, score in better
-                ),
-                default=Value(lowest),
-                output_field=FloatField(),
-            )
-            for term in search_terms
-        ),
-    )
+    return f'"{table}"."search_vector" @@ to_tsquery(%s::regconfig, %s)', [CONFIG, tsquery]
 
 
 # SQLITE
@@ -232,26 +198,42 @@ def fts_query(search_terms, field=None):
     return f"{{{field}}} : ({query})" if field else query
 
 
-def _fts_ids(table, match):
+def _fts_condition(table, search_terms, field=None):
     # A subquery that is not correlated: SQLite runs it once and looks each row up in its result.
-    return RawSQL(
+    return (
         f'"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
-        (match,),
-        output_field=BooleanField(),
+        [fts_query(search_terms, field)],
     )
 
 
-def fts_condition(table, search_terms):
-    """A condition on `table`'s rows needing every term to start a word in a search field."""
-    return _fts_ids(table, fts_query(search_terms))
+# BOTH
 
 
-def fts_rank(table, search_terms):
-    """The rank of a row `fts_condition` matched: each term scores the weight of the best field it
-    is in."""
-    return weighted_rank(
-        search_terms, lambda term, field, weight: _fts_ids(table, fts_query([term], field))
-    )
+def match_sql(table, search_terms, vendor):
+    """SQL and its parameters for a condition on `table`'s rows: every term starts a word of its
+    search text (or is a number in it), from PostgreSQL's GIN index or SQLite's FTS5 index."""
+    if vendor == "postgresql":
+        return _tsquery_condition(table, search_terms)
+    return _fts_condition(table, search_terms)
+
+
+def rank_sql(table, search_terms, vendor):
+    """SQL and its parameters for the rank of a row `match_sql` matched: the sum, over the terms,
+    of the score of the best field each term is in. The last field is where a term must be if it is
+    in neither of the others, so it is never tested."""
+    *better, (_, _, lowest) = WEIGHTS
+    cases, params = [], []
+    for term in search_terms:
+        whens = []
+        for field, weight, score in better:
+            if vendor == "postgresql":
+                condition, condition_params = _tsquery_condition(table, [term], weight)
+            else:
+                condition, condition_params = _fts_condition(table, [term], field)
+            whens.append(f"WHEN {condition} THEN {score}")
+            params += condition_params
+        cases.append(f"CASE {' '.join(whens)} ELSE {lowest} END")
+    return f"CAST({' + '.join(cases)} AS DOUBLE PRECISION)", params
 
 
 # SPELLING

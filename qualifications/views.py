@@ -46,9 +46,9 @@ def catalogue_facets():
 
 
 class CataloguePaginator(Paginator):
-    """Pages of a catalogue queryset, each read with `catalogue_page()`. `count`, if given, is
-    how many there are, known without a query; if not, a page is read with its count, in one
-    query (a page past the end then asks for the count, and gives the last page)."""
+    """Pages of a CatalogueQuery. `count`, if given, is how many there are, known without a
+    query; if not, a page is read with its count, in one query (a page past the end then asks for
+    the count, and gives the last page)."""
 
     def __init__(self, *args, count=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +61,7 @@ class CataloguePaginator(Paginator):
     def get_page(self, number):
         if "count" not in self.__dict__ and 1 <= number <= self.FARTHEST_COUNTED_PAGE:
             start = (number - 1) * self.per_page
-            entries, total = self.object_list.counted_catalogue_page(start, start + self.per_page)
+            entries, total = self.object_list.counted_page(start, start + self.per_page)
             if total is not None:
                 self.count = total
                 return self._get_page(entries, number, self)
@@ -71,7 +71,7 @@ class CataloguePaginator(Paginator):
         number = self.validate_number(number)
         start = (number - 1) * self.per_page
         stop = min(start + self.per_page, self.count)
-        return self._get_page(self.object_list.catalogue_page(start, stop), number, self)
+        return self._get_page(self.object_list.page(start, stop), number, self)
 
 
 class QualificationListView(ListView):
@@ -109,7 +109,13 @@ class QualificationListView(ListView):
         )
 
     def get_queryset(self):
-        return self.filtered().order_by("title", "pk").search(self.search.criteria.q)
+        criteria = self.search.criteria
+        return Qualification.objects.catalogue(
+            q=criteria.q,
+            level=criteria.level,
+            subject_area=criteria.subject,
+            awarding_organisation=criteria.organisation,
+        )
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last one, rather than a 404 for a link gone stale.

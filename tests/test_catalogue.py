@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from qualifications.choices import Level, Status
@@ -18,12 +19,11 @@ from .factories import AwardingOrganisationFactory, QualificationFactory
 from .html import elements, select, select_one
 
 # With nothing cached: when the public content next changes by itself, the filters' values with
-# their counts and their organisations' names, which results are on the page, and those results.
-# The number of results comes from the filters' counts for a listing, and for a search with the
-# results on the page, in the same query.
-CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 4
-# A search not seen before, once the filters' values are kept: the last two.
-NEW_SEARCH_QUERIES = 2
+# their counts and their organisations' names, and the page of results. The number of results
+# comes from the filters' counts for a listing, and for a search with its page, in one query.
+CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 3
+# A search not seen before, once the filters' values are kept: the last one.
+NEW_SEARCH_QUERIES = 1
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
 # and the filters' values (two queries), to re-check the search it came from.
 DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + NEXT_CHANGE_QUERIES + 2
@@ -113,6 +113,54 @@ def test_a_listing_counts_exactly_what_its_filters_match(client, db):
 
         assert result_count(response).split()[0] == str(expected), params
         assert len(result_titles(response)) == expected
+
+
+def test_a_search_lists_exactly_what_the_querysets_search_finds_in_its_order(client, db):
+    # The catalogue's own SQL (Qualification.objects.catalogue) against published().search():
+    # the same rows, the same order, the same count, whatever is scheduled, lapsed or filtered.
+    organisations = AwardingOrganisationFactory.create_batch(2)
+    now = timezone.now()
+    for n in range(30):
+        QualificationFactory(
+            title=f"{['Family', 'Workplace', 'Community'][n % 3]} Mediation {n:02d}",
+            overview="Covers conflict coaching." if n % 4 else "Covers mediation and coaching.",
+            awarding_organisation=organisations[n % 2],
+            level=[Level.LEVEL_3, Level.LEVEL_4][n % 2],
+            status=[Status.PUBLISHED, Status.DRAFT, Status.WITHDRAWN][0 if n % 5 else n % 3],
+            live_from=now + datetime.timedelta(days=1) if n % 7 == 3 else None,
+            live_until=now - datetime.timedelta(days=1) if n % 11 == 5 else None,
+        )
+
+    for params in [
+        {"q": "mediation"},
+        {"q": "coaching"},
+        {"q": "family mediation", "level": 4},
+        {"q": "mediat", "organisation": organisations[1].pk},
+    ]:
+        expected = list(
+            Qualification.objects.published()
+            .filter_by(level=params.get("level"), awarding_organisation=params.get("organisation"))
+            .search(params["q"])
+            .values_list("title", flat=True)
+        )
+        pages = range(1, (len(expected) - 1) // PAGE_SIZE + 2)
+        responses = [client.get("/", params | {"page": page}) for page in pages]
+
+        assert expected, params  # the case is worth asking
+        assert result_count(responses[0]).split()[0] == str(len(expected)), params
+        assert [title for page in responses for title in result_titles(page)] == expected
+
+
+def test_an_entrys_address_is_its_qualifications_under_any_script_prefix(seed):
+    entry = Qualification.objects.catalogue().page(0, 1)[0]
+    try:
+        for prefix in ["/", "/catalogue/"]:
+            set_script_prefix(prefix)
+
+            assert entry.get_absolute_url() == seed.get_absolute_url()
+            assert entry.get_absolute_url().startswith(f"{prefix}qualifications/")
+    finally:
+        set_script_prefix("/")
 
 
 def test_drafts_are_not_listed_or_counted(client, db):
