@@ -164,11 +164,14 @@ class CatalogueQuery:
         where, params = self._where()
         if self.terms:
             rank, rank_params = search.rank_sql(table, self.terms, vendor)
-            # The rank is worked out in the scan, so the count runs over (id, title, rank) only.
+            # The rank is worked out in the scan, so the count runs over (id, title, rank) only;
+            # PostgreSQL would merge the subquery into the query around it, and count whole rows,
+            # were it not for its OFFSET 0.
+            fence = " OFFSET 0" if vendor == "postgresql" else ""
             keys = (
                 f'SELECT id, title, rank, COUNT(*) OVER () AS total FROM (SELECT "{table}"."id" '
-                f'AS id, "{table}"."title" AS title, {rank} AS rank FROM "{table}" WHERE {where}) '
-                f"AS matches ORDER BY rank DESC, title, id LIMIT %s OFFSET %s"
+                f'AS id, "{table}"."title" AS title, {rank} AS rank FROM "{table}" WHERE {where}'
+                f"{fence}) AS matches ORDER BY rank DESC, title, id LIMIT %s OFFSET %s"
             )
             params = [*rank_params, *params]
             order = "keys.rank DESC, keys.title, keys.id"

@@ -198,11 +198,20 @@ def fts_query(search_terms, field=None):
     return f"{{{field}}} : ({query})" if field else query
 
 
-def _fts_condition(table, search_terms, field=None):
+def _in_stored_field(table, term, field):
+    # Whether the stored `field` has a word starting with the term (for a number, that word), as
+    # FTS5 matches it: the stored text is its words, each after a space and the last before one,
+    # so that is the text holding " word" (" number "). Read from the row the match has already
+    # found rather than from the index, which would list every row the term is in, in the field.
+    text = f" {term} " if term.isdigit() else f" {_stem(term)}"
+    return f'instr("{table}"."{field}", %s) > 0', [text]
+
+
+def _fts_condition(table, search_terms):
     # A subquery that is not correlated: SQLite runs it once and looks each row up in its result.
     return (
         f'"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
-        [fts_query(search_terms, field)],
+        [fts_query(search_terms)],
     )
 
 
@@ -229,7 +238,7 @@ def rank_sql(table, search_terms, vendor):
             if vendor == "postgresql":
                 condition, condition_params = _tsquery_condition(table, [term], weight)
             else:
-                condition, condition_params = _fts_condition(table, [term], field)
+                condition, condition_params = _in_stored_field(table, term, field)
             whens.append(f"WHEN {condition} THEN {score}")
             params += condition_params
         cases.append(f"CASE {' '.join(whens)} ELSE {lowest} END")

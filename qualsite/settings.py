@@ -49,6 +49,12 @@ ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Up to 64 MB of the file kept in each connection's page cache, not SQLite's default 2 MB: a
+    # broad search looks up thousands of rows, each otherwise read from the file again.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA cache_size = -65536"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Checks silenced by choice: see SECURITY.
 SILENCED_SYSTEM_CHECKS = []

@@ -328,6 +328,28 @@ def test_sqlite_searches_from_its_index(catalogue):
     assert "SCAN qualifications_qualification" not in plan
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+@pytest.mark.parametrize("term", ["mediator", "mediat", "family", "families", "60144336", "level4"])
+def test_sqlites_rank_finds_a_term_in_a_field_where_its_index_does(catalogue, term):
+    # The rank reads the stored field of a row already matched; the index, asked for the field
+    # alone, must agree on every row.
+    table, found = Qualification._meta.db_table, set()
+    for field in search.FIELDS:
+        condition, params = search._in_stored_field(table, term, field)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT id FROM "{table}" WHERE {condition}', params)
+            from_text = {pk for (pk,) in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s",
+                [search.fts_query([term], field)],
+            )
+            from_index = {pk for (pk,) in cursor.fetchall()}
+
+        assert from_text == from_index, (term, field)
+        found |= from_index
+    assert found  # the case is worth asking
+
+
 # DID YOU MEAN …?
 
 
