@@ -4,10 +4,10 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .choices import Level
+from .site import address
 
 # Longer than any title; the search box will not take more.
 MAX_QUERY_LENGTH = 200
@@ -229,7 +229,7 @@ class CatalogueSearchForm(forms.Form):
         """The catalogue's address for this search (or for `q` with the same filters), with only
         what it needs."""
         query = self.clean_query(page=page, q=q)
-        return reverse("qualifications:list") + (f"?{query.urlencode()}" if query else "")
+        return address("qualifications:list") + (f"?{query.urlencode()}" if query else "")
 
     def link_query(self, page=None):
         """The query string a catalogue link carries to a qualification page, so that its

@@ -1,16 +1,15 @@
 import datetime
-import functools
 from dataclasses import dataclass
 
 from django.db import connections, models
 from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import search
 from .choices import Level, Status
 from .permissions import can_preview
+from .site import address
 
 # Synthetic qualifications, made for benchmarks by `generate_synthetic_qualifications`.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -55,8 +54,7 @@ class CatalogueEntry:
     overview: str
 
     def get_absolute_url(self):
-        prefix, suffix = _detail_url(get_script_prefix())
-        return f"{prefix}{self.slug}{suffix}"
+        return address("qualifications:detail", self.slug)
 
     def get_level_display(self):
         return Level(self.level).label
@@ -66,14 +64,6 @@ class CatalogueEntry:
         from .models import summary_of
 
         return summary_of(self.overview)
-
-
-@functools.lru_cache
-def _detail_url(script_prefix):
-    # A qualification page's address before and after its slug, reversed once (for each script
-    # prefix the site is served under) rather than once per catalogue entry: the slug pattern
-    # only takes characters a URL carries as they are.
-    return tuple(reverse("qualifications:detail", kwargs={"slug": "slug"}).rsplit("slug", 1))
 
 
 def _live(now):
@@ -116,9 +106,10 @@ class CatalogueQuery:
     then those twenty rows read whole, a page deep in the list never reading the rows before it.
     """
 
-    def __init__(self, model, connection, *, terms, filters):
-        self.model, self.connection = model, connection
-        self.terms = terms  # None: no search; []: a search for nothing that can match
+    def __init__(self, model, connection, *, q, filters):
+        self.model, self.connection, self.q = model, connection, q
+        # None: no search; []: a search with no word to search for, which matches nothing.
+        self.terms = search.terms(q) if q and q.strip() else None
         self.table = model._meta.db_table
         self.now = timezone.now()
         self.filters = {column: value for column, value in filters.items() if value is not None}
@@ -149,6 +140,47 @@ class CatalogueQuery:
             return 0
         where, params = self._where()
         return self._read(f'SELECT COUNT(*) FROM "{self.table}" WHERE {where}', params)[0][0]
+
+    def exists(self):
+        if self.terms == []:
+            return False
+        where, params = self._where()
+        return bool(self._read(f'SELECT 1 FROM "{self.table}" WHERE {where} LIMIT 1', params))
+
+    def spelling_suggestion(self):
+        """The search with its misspelt words corrected, if that finds something with the same
+        filters; else None.
+
+        A word is misspelt if it finds nothing anywhere in the catalogue, drafts included; its
+        correction is the closest word of the search text's vocabulary by trigram similarity
+        (search.py).
+        """
+        if not self.terms:
+            return None
+        corrected = search.corrected_query(self.q, finds=self._anywhere, closest=self._closest)
+        if not corrected:
+            return None
+        finds = CatalogueQuery(self.model, self.connection, q=corrected, filters=self.filters)
+        return corrected if finds.exists() else None
+
+    def _anywhere(self, term):
+        match, params = search.match_sql(self.table, [term], self.connection.vendor)
+        return bool(self._read(f'SELECT 1 FROM "{self.table}" WHERE {match} LIMIT 1', params))
+
+    def _closest(self, term):
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # `%` finds the candidates from the trigram index; the order is
+                # search.Vocabulary's.
+                cursor.execute(
+                    f"SELECT word FROM {search.VOCABULARY_TABLE} "
+                    "WHERE word %% %s AND similarity(word, %s) >= %s AND word !~ '[0-9]' "
+                    'ORDER BY similarity(word, %s) DESC, word COLLATE "C" LIMIT 1',
+                    [term, term, search.SIMILARITY_THRESHOLD, term],
+                )
+                row = cursor.fetchone()
+                return row and row[0]
+            return _sqlite_vocabulary(cursor).closest(term)
 
     def page(self, start, stop):
         """Entries `start` to `stop` (CatalogueEntry objects), in the catalogue's order."""
@@ -247,7 +279,7 @@ class QualificationQuerySet(models.QuerySet):
         return CatalogueQuery(
             self.model,
             connections[self.db],
-            terms=search.terms(q) if q and q.strip() else None,
+            q=q,
             filters={
                 "level": level,
                 "subject_area": subject_area or None,
@@ -283,40 +315,6 @@ class QualificationQuerySet(models.QuerySet):
             .annotate(rank=RawSQL(*search.rank_sql(table, terms, vendor), FloatField()))
             .order_by("-rank", "title", "pk")
         )
-
-    def spelling_suggestion(self, query):
-        """`query` with its misspelt words corrected, if that finds some of these; else None.
-
-        A word is misspelt if it finds nothing anywhere in the catalogue; its correction is the
-        closest word of the search text's vocabulary by trigram similarity (search.py).
-        """
-        if not query or not query.strip():
-            return None
-        everything = self.model.objects.all()
-        corrected = search.corrected_query(
-            query,
-            finds=lambda term: everything.search(term).exists(),
-            closest=self._closest_word,
-        )
-        if corrected and self.search(corrected).exists():
-            return corrected
-        return None
-
-    def _closest_word(self, term):
-        connection = connections[self.db]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # `%` finds the candidates from the trigram index; the order is
-                # search.Vocabulary's.
-                cursor.execute(
-                    f"SELECT word FROM {search.VOCABULARY_TABLE} "
-                    "WHERE word %% %s AND similarity(word, %s) >= %s AND word !~ '[0-9]' "
-                    'ORDER BY similarity(word, %s) DESC, word COLLATE "C" LIMIT 1',
-                    [term, term, search.SIMILARITY_THRESHOLD, term],
-                )
-                row = cursor.fetchone()
-                return row and row[0]
-            return _sqlite_vocabulary(cursor).closest(term)
 
     def catalogue_facets(self, now=None):
         """The levels, subject areas and awarding organisations of the published ones among

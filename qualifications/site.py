@@ -1,8 +1,10 @@
 """The site's own name and address, as settings.SITE_NAME and settings.SITE_URL give them."""
 
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import get_script_prefix, reverse
 from django.utils.encoding import iri_to_uri
 
 
@@ -34,3 +36,23 @@ class PinnedOriginSitemapMixin:
         if settings.SITE_URL:
             return urlsplit(settings.SITE_URL).netloc
         return super().get_domain(site)
+
+
+# What stands for the slug in an address reversed once; none of the site's other path segments.
+_SLUG = "slug"
+
+
+@functools.lru_cache
+def _address_around_slug(viewname, script_prefix, has_slug):
+    if not has_slug:
+        return reverse(viewname), ""
+    before, after = reverse(viewname, kwargs={"slug": _SLUG}).rsplit(_SLUG, 1)
+    return before, after
+
+
+def address(viewname, slug=None):
+    """reverse(viewname), with `slug` if given, worked out once for each address and script prefix
+    the site is served under rather than on every call: a catalogue page asks for its own address
+    several times, and for twenty qualifications'. A slug is URL-safe as it is."""
+    before, after = _address_around_slug(viewname, get_script_prefix(), slug is not None)
+    return f"{before}{slug}{after}" if slug is not None else before

@@ -100,14 +100,6 @@ class QualificationListView(ListView):
             ),
         )
 
-    def filtered(self):
-        criteria = self.search.criteria
-        return Qualification.objects.published().filter_by(
-            level=criteria.level,
-            subject_area=criteria.subject,
-            awarding_organisation=criteria.organisation,
-        )
-
     def get_queryset(self):
         criteria = self.search.criteria
         return Qualification.objects.catalogue(
@@ -139,7 +131,7 @@ class QualificationListView(ListView):
         page = context["page_obj"].number
         suggestion = None
         if not context["page_obj"].paginator.count:
-            suggestion = self.filtered().spelling_suggestion(self.search.criteria.q)
+            suggestion = self.object_list.spelling_suggestion()
         return context | {
             "search": self.search,
             "result_link_query": self.search.link_query(page=page),

@@ -354,7 +354,7 @@ def test_sqlites_rank_finds_a_term_in_a_field_where_its_index_does(catalogue, te
 
 
 def suggestion(query, **filters):
-    return Qualification.objects.published().filter_by(**filters).spelling_suggestion(query)
+    return Qualification.objects.catalogue(q=query, **filters).spelling_suggestion()
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from django.core.files.storage import storages
 from django.test import Client
 
 from .test_security import manage
@@ -127,3 +128,15 @@ def test_qualification_page_with_its_css_fonts_and_icon_weighs_under_100_kb_comp
 
 def fonts_in(css):
     return re.findall(r'url\("?(\.\./fonts/[^")]+)"?\)', css)
+
+
+def test_a_static_address_is_looked_up_in_the_manifest_once(production_static):
+    storage = storages["staticfiles"]  # made again, with the manifest, for these settings
+
+    first = storage.url("css/site.css")
+    storage.hashed_files = {}  # the manifest forgotten
+
+    assert storage.url("css/site.css") == first
+    assert HASHED.search(first)
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        storage.url("css/not-asked-before.css")
