@@ -10,6 +10,7 @@ from . import search
 from .choices import Level, Status
 from .permissions import can_preview
 from .site import address
+from .versions import kept_per_version
 
 # Synthetic qualifications, made for benchmarks by `generate_synthetic_qualifications`.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -75,22 +76,12 @@ def _live(now):
     )
 
 
-# The SQLite search index's vocabulary, indexed by trigram (search.Vocabulary), for the public
-# content's version it was read under: read once per version in each process, not per misspelling.
-_vocabulary = (None, None)
-
-
+@kept_per_version
 def _sqlite_vocabulary(cursor):
-    global _vocabulary
-    from .versions import public_version
-
-    number = public_version().number
-    kept_number, vocabulary = _vocabulary
-    if vocabulary is None or number is None or number != kept_number:
-        cursor.execute(f"SELECT term FROM {search.FTS_VOCABULARY}")
-        vocabulary = search.Vocabulary(word for (word,) in cursor.fetchall())
-        _vocabulary = (number, vocabulary)
-    return vocabulary
+    # The SQLite search index's vocabulary, indexed by trigram (search.Vocabulary): read once per
+    # version of the public content in each process, not per misspelling.
+    cursor.execute(f"SELECT term FROM {search.FTS_VOCABULARY}")
+    return search.Vocabulary(word for (word,) in cursor.fetchall())
 
 
 class CatalogueQuery:

@@ -75,6 +75,26 @@ def public_version(now=None):
     return version
 
 
+def kept_per_version(make):
+    """Decorate `make`, a function of the public content alone, so that it runs once per version
+    of that content in each process: called again under the same version, it answers from the
+    process's memory, without the cache or the database. While no version is known (the cache
+    unavailable) it runs every time. Its arguments say how to make the value, never what of."""
+    kept = (None, None)  # (version number, value)
+
+    @functools.wraps(make)
+    def kept_or_made(*args, **kwargs):
+        nonlocal kept
+        number = public_version().number
+        if number is None:
+            return make(*args, **kwargs)
+        if kept[0] != number:
+            kept = (number, make(*args, **kwargs))
+        return kept[1]
+
+    return kept_or_made
+
+
 def stored_public_version():
     """The public content's version as the cache holds it, current or not, without the database;
     None if the cache holds none or is unavailable."""

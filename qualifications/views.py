@@ -27,14 +27,15 @@ from .kept import serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
 from .site import absolute_url
-from .versions import CACHE_SECONDS, public_version
+from .versions import CACHE_SECONDS, kept_per_version, public_version
 
 logger = logging.getLogger(__name__)
 
 
+@kept_per_version
 def catalogue_facets():
     """The catalogue's filter values (CatalogueFacets), counted once per version of the public
-    content and kept in the cache, not on every request."""
+    content and kept in the cache, not on every request; each process keeps its copy too."""
     version = public_version()
     # The form they are kept in is part of the key: a deploy that changes it reads none kept before.
     key = f"catalogue-facets-2-{version.number}"
