@@ -85,7 +85,8 @@ def _sqlite_vocabulary(cursor):
 
 
 class CatalogueQuery:
-    """A catalogue search, read a page at a time: `page()`, `counted_page()` and `count()`.
+    """A catalogue search, read a page at a time (`page()`, `counted_page()`), counted
+    (`count()`, `exists()`) and corrected (`spelling_suggestion()`).
 
     Its SQL is written out rather than built by the ORM, which took longer to build these two or
     three statements than the database took to run them (3.5 ms of a search for one qualification

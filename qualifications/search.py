@@ -11,11 +11,14 @@ The text is stored normalised: the distinct words of each field in lower case, w
 one space between words and one at each end. PostgreSQL generates a weighted `tsvector` column from
 it, GIN-indexed, and searches that with its full-text search; SQLite, the laptop database, searches
 an FTS5 index of the same three fields. Both rank alike: each word scores the weight of the best
-field it is in. Both apply
+field it is in (PostgreSQL asks its vector, SQLite the matched row's stored fields). Both apply
 the same rules: every word a learner types must match somewhere, a word matches words that start
 with it (`mediat` finds "mediation"; numbers match whole, and a qualification number or a level is
 one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and where it
 matched decides the rank, so a title match comes before a passing mention.
+
+The match and the rank are SQL (`match_sql`, `rank_sql`), shared by the queryset's `search()` and
+the catalogue's own page query (querysets.CatalogueQuery).
 """
 
 import functools
