@@ -4,7 +4,7 @@ import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import iri_to_uri
 
 
@@ -43,7 +43,7 @@ _SLUG = "slug"
 
 
 @functools.lru_cache
-def _address_around_slug(viewname, script_prefix, has_slug):
+def _address_around_slug(viewname, script_prefix, urlconf, has_slug):
     if not has_slug:
         return reverse(viewname), ""
     before, after = reverse(viewname, kwargs={"slug": _SLUG}).rsplit(_SLUG, 1)
@@ -51,8 +51,9 @@ def _address_around_slug(viewname, script_prefix, has_slug):
 
 
 def address(viewname, slug=None):
-    """reverse(viewname), with `slug` if given, worked out once for each address and script prefix
-    the site is served under rather than on every call: a catalogue page asks for its own address
-    several times, and for twenty qualifications'. A slug is URL-safe as it is."""
-    before, after = _address_around_slug(viewname, get_script_prefix(), slug is not None)
+    """reverse(viewname), with `slug` if given, worked out once for each address, script prefix
+    and URLconf rather than on every call: a catalogue page asks for its own address several
+    times, and for twenty qualifications'. A slug is URL-safe as it is."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    before, after = _address_around_slug(viewname, get_script_prefix(), urlconf, slug is not None)
     return f"{before}{slug}{after}" if slug is not None else before
