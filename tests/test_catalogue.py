@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qualifications.choices import Level, Status
 from qualifications.models import AwardingOrganisation, Employer, Qualification
+from qualifications.versions import public_content_changed, public_version
 
 from .conftest import NEXT_CHANGE_QUERIES, SEED_SLUG
 from .factories import AwardingOrganisationFactory, QualificationFactory
@@ -205,6 +206,23 @@ def test_the_filters_values_are_not_recounted_for_each_search(
         response = client.get("/", {"q": "mediation"})
 
     assert result_titles(response) == [seed.title]
+
+
+def test_each_process_keeps_the_filters_values_for_the_version(
+    client, seed, django_assert_num_queries
+):
+    client.get("/")
+    # Gone from the shared cache; this process still has them for this version.
+    cache.delete(f"catalogue-facets-2-{public_version().number}")
+
+    with django_assert_num_queries(NEW_SEARCH_QUERIES):
+        client.get("/", {"q": "mediation"})
+
+    # A change gives the content a new version: they are counted again, the new level with them.
+    QualificationFactory(title="Bookkeeping", level=Level.LEVEL_2)
+    public_content_changed()  # as its commit would; the test's transaction never commits
+    response = client.get("/")
+    assert ("2", "Level 2", False) in options(response, "level")
 
 
 def test_a_search_seen_before_is_served_from_the_cache_without_a_query(
