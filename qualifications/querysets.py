@@ -67,6 +67,16 @@ class CatalogueEntry:
         return summary_of(self.overview)
 
 
+def _filter_columns(level, subject_area, awarding_organisation):
+    # The catalogue's filters as {column: value}, without those left out (None or "").
+    filters = {
+        "level": level,
+        "subject_area": subject_area or None,
+        "awarding_organisation_id": awarding_organisation,
+    }
+    return {column: value for column, value in filters.items() if value is not None}
+
+
 def _live(now):
     # What published() means, as one condition.
     return (
@@ -104,7 +114,7 @@ class CatalogueQuery:
         self.terms = search.terms(q) if q and q.strip() else None
         self.table = model._meta.db_table
         self.now = timezone.now()
-        self.filters = {column: value for column, value in filters.items() if value is not None}
+        self.filters = filters  # {column: value}, as _filter_columns() gives them
 
     def _where(self):
         # published() as SQL, the filters, the search's match.
@@ -134,9 +144,9 @@ class CatalogueQuery:
         return self._read(f'SELECT COUNT(*) FROM "{self.table}" WHERE {where}', params)[0][0]
 
     def exists(self):
-        if self.terms == []:
-            return False
-        where, params = self._where()
+        return self.terms != [] and self._any(*self._where())
+
+    def _any(self, where, params):
         return bool(self._read(f'SELECT 1 FROM "{self.table}" WHERE {where} LIMIT 1', params))
 
     def spelling_suggestion(self):
@@ -156,8 +166,8 @@ class CatalogueQuery:
         return corrected if finds.exists() else None
 
     def _anywhere(self, term):
-        match, params = search.match_sql(self.table, [term], self.connection.vendor)
-        return bool(self._read(f'SELECT 1 FROM "{self.table}" WHERE {match} LIMIT 1', params))
+        # Whether `term` is in any qualification at all, drafts included.
+        return self._any(*search.match_sql(self.table, [term], self.connection.vendor))
 
     def _closest(self, term):
         with self.connection.cursor() as cursor:
@@ -272,23 +282,12 @@ class QualificationQuerySet(models.QuerySet):
             self.model,
             connections[self.db],
             q=q,
-            filters={
-                "level": level,
-                "subject_area": subject_area or None,
-                "awarding_organisation_id": awarding_organisation,
-            },
+            filters=_filter_columns(level, subject_area, awarding_organisation),
         )
 
     def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
         """Those matching every filter given; None (or "") leaves a filter out."""
-        filters = {
-            "level": level,
-            "subject_area": subject_area or None,
-            "awarding_organisation_id": awarding_organisation,
-        }
-        return self.filter(
-            **{field: value for field, value in filters.items() if value is not None}
-        )
+        return self.filter(**_filter_columns(level, subject_area, awarding_organisation))
 
     def search(self, query):
         """Those matching every word of `query`, best match first, annotated with `rank`.
