@@ -98,26 +98,42 @@ class CatalogueQuery:
     """A catalogue search, read a page at a time (`page()`, `counted_page()`), counted
     (`count()`, `exists()`) and corrected (`spelling_suggestion()`).
 
-    Its SQL is written out rather than built by the ORM, which took longer to build these two or
-    three statements than the database took to run them (3.5 ms of a search for one qualification
+    Its SQL is written out rather than built by the ORM, which took longer to build these few
+    statements than the database took to run them (3.5 ms of a search for one qualification
     number, against 0.2 ms). The conditions are `published()`'s and `filter_by()`'s; the match and
     rank are search.py's, the very SQL `search()` filters and ranks with.
 
-    Each page is one statement: which rows, decided from what the order needs (for the listing,
-    the catalogue index alone; for a search, the match and its rank, counted in the same pass),
-    then those twenty rows read whole, a page deep in the list never reading the rows before it.
+    A listing's page is one statement, read from the catalogue index in title order. A search's
+    first statement counts its matches up to one more than COUNT_LIMIT and, if there are no more
+    than that, ranks them and reads the page. A search matching more is "more than 1,000", and its
+    page is read tier by tier (search.tiers): the rows of each rank in title order, only as many
+    as the page needs, so that a word found in a fifth of a large catalogue costs about what a
+    rarer one does, rather than a read and a rank of every row it is in.
     """
+
+    # A search counts this many matches at most; past it, the page says "more than 1,000" and
+    # lists the best 1,000 (fifty pages, more than anyone pages through rather than narrowing).
+    COUNT_LIMIT = 1000
+    # SQLite reads a tier in title order through at most this many rows of the catalogue per row
+    # the page needs (a tier in 1 of 20 rows or more), before asking its index for the tier.
+    ROWS_WALKED_PER_ROW = 20
 
     def __init__(self, model, connection, *, q, filters):
         self.model, self.connection, self.q = model, connection, q
         # None: no search; []: a search with no word to search for, which matches nothing.
         self.terms = search.terms(q) if q and q.strip() else None
         self.table = model._meta.db_table
+        self.vendor = connection.vendor
         self.now = timezone.now()
         self.filters = filters  # {column: value}, as _filter_columns() gives them
 
-    def _where(self):
-        # published() as SQL, the filters, the search's match.
+    @property
+    def count_limit(self):
+        """How many matches are counted at most (None: all of them, as for a listing)."""
+        return self.COUNT_LIMIT if self.terms else None
+
+    def _where(self, match=True):
+        # published() as SQL, the filters, the search's match (unless `match` is False).
         table, adapt = self.table, self.connection.ops.adapt_datetimefield_value
         conditions = [
             f'"{table}"."status" = %s',
@@ -126,9 +142,9 @@ class CatalogueQuery:
             *(f'"{table}"."{column}" = %s' for column in self.filters),
         ]
         params = [Status.PUBLISHED.value, adapt(self.now), adapt(self.now), *self.filters.values()]
-        if self.terms:
-            match, match_params = search.match_sql(table, self.terms, self.connection.vendor)
-            conditions.append(match)
+        if self.terms and match:
+            match_condition, match_params = search.match_sql(table, self.terms, self.vendor)
+            conditions.append(match_condition)
             params += match_params
         return " AND ".join(conditions), params
 
@@ -138,10 +154,29 @@ class CatalogueQuery:
             return cursor.fetchall()
 
     def count(self):
+        """How many match; for a search, at most COUNT_LIMIT + 1 (more than the limit)."""
         if self.terms == []:
             return 0
-        where, params = self._where()
-        return self._read(f'SELECT COUNT(*) FROM "{self.table}" WHERE {where}', params)[0][0]
+        source, where, params = self._matches()
+        matches = f"SELECT 1 FROM {source} WHERE {where}"
+        if self.terms:
+            matches += " LIMIT %s"
+            params = [*params, self.COUNT_LIMIT + 1]
+        return self._read(f"SELECT COUNT(*) FROM ({matches}) AS matches", params)[0][0]
+
+    def _matches(self):
+        # (FROM, WHERE and its parameters) for the matches. SQLite reads a search's matches from
+        # its index, looking each row up as the index gives it, rather than listing the index's
+        # rows first and then looking for each row of the table in the list.
+        if not self.terms or self.vendor == "postgresql":
+            return f'"{self.table}"', *self._where()
+        where, params = self._where(match=False)
+        return (
+            f'{search.FTS_TABLE} CROSS JOIN "{self.table}" '
+            f'ON "{self.table}".id = {search.FTS_TABLE}.rowid',
+            f"{search.FTS_TABLE} MATCH %s AND {where}",
+            [search.fts_query(self.terms), *params],
+        )
 
     def exists(self):
         return self.terms != [] and self._any(*self._where())
@@ -167,11 +202,11 @@ class CatalogueQuery:
 
     def _anywhere(self, term):
         # Whether `term` is in any qualification at all, drafts included.
-        return self._any(*search.match_sql(self.table, [term], self.connection.vendor))
+        return self._any(*search.match_sql(self.table, [term], self.vendor))
 
     def _closest(self, term):
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
+            if self.vendor == "postgresql":
                 # `%` finds the candidates from the trigram index; the order is
                 # search.Vocabulary's.
                 cursor.execute(
@@ -190,42 +225,164 @@ class CatalogueQuery:
 
     def counted_page(self, start, stop):
         """(entries `start` to `stop`, and how many match in all, or None for a page past the
-        end), with one statement for both: a search finds its matches once, not once to count
-        them and again to rank them."""
+        end). A search's count is at most COUNT_LIMIT + 1, meaning more than the limit."""
         if stop <= start or self.terms == []:
             return [], None
-        table, vendor = self.table, self.connection.vendor
-        where, params = self._where()
+        table = self.table
         if self.terms:
-            rank, rank_params = search.rank_sql(table, self.terms, vendor)
-            # The rank is worked out in the scan, so the count runs over (id, title, rank) only;
-            # PostgreSQL would merge the subquery into the query around it, and count whole rows,
-            # were it not for its OFFSET 0.
-            fence = " OFFSET 0" if vendor == "postgresql" else ""
-            keys = (
-                f'SELECT id, title, rank, COUNT(*) OVER () AS total FROM (SELECT "{table}"."id" '
-                f'AS id, "{table}"."title" AS title, {rank} AS rank FROM "{table}" WHERE {where}'
-                f"{fence}) AS matches ORDER BY rank DESC, title, id LIMIT %s OFFSET %s"
-            )
-            params = [*rank_params, *params]
-            order = "keys.rank DESC, keys.title, keys.id"
-        else:
-            keys = (
-                f'SELECT "{table}"."id" AS id, "{table}"."title" AS title, NULL AS total '
-                f'FROM "{table}" WHERE {where} ORDER BY "{table}"."title", "{table}"."id" '
-                f"LIMIT %s OFFSET %s"
-            )
-            order = "keys.title, keys.id"
-        organisations = self.model._meta.get_field("awarding_organisation").related_model
+            return self._search_page(start, stop)
+        where, params = self._where()
+        keys = (
+            f'SELECT "{table}"."id" AS id, "{table}"."title" AS title FROM "{table}" '
+            f'WHERE {where} ORDER BY "{table}"."title", "{table}"."id" LIMIT %s OFFSET %s'
+        )
         rows = self._read(
-            "SELECT q.title, q.slug, q.level, q.qualification_number, o.name, q.overview, "
-            f'keys.total FROM ({keys}) AS keys JOIN "{table}" q ON q.id = keys.id '
-            f'JOIN "{organisations._meta.db_table}" o ON o.id = q.awarding_organisation_id '
-            f"ORDER BY {order}",
+            f'SELECT {self._ENTRY_COLUMNS} FROM ({keys}) AS keys JOIN "{table}" q ON q.id = '
+            f"keys.id {self._organisation_join()} ORDER BY keys.title, keys.id",
             [*params, stop - start, start],
         )
-        total = rows[0][-1] if rows else None
-        return [CatalogueEntry(*row[:-1]) for row in rows], total
+        return [CatalogueEntry(*row) for row in rows], None
+
+    # A CatalogueEntry's fields, read from the table as q and its awarding organisation as o.
+    _ENTRY_COLUMNS = "q.title, q.slug, q.level, q.qualification_number, o.name, q.overview"
+
+    def _organisation_join(self, join="JOIN"):
+        organisations = self.model._meta.get_field("awarding_organisation").related_model
+        return f'{join} "{organisations._meta.db_table}" o ON o.id = q.awarding_organisation_id'
+
+    def _search_page(self, start, stop):
+        # Counted up to one more than the limit first, in the statement that, if there are no more
+        # than that, ranks them all and reads the page. More are read tier by tier where that can
+        # be done, and only the best are offered.
+        table = self.table
+        source, where, params = self._matches()
+        rank, rank_params = search.rank_sql(table, self.terms, self.vendor)
+        rows = self._read(
+            f'WITH matches AS MATERIALIZED (SELECT "{table}"."id" AS id FROM {source} '
+            f"WHERE {where} LIMIT %s), counted AS (SELECT COUNT(*) AS total FROM matches), "
+            f'keys AS (SELECT "{table}"."id" AS id, "{table}"."title" AS title, {rank} AS rank '
+            f'FROM matches JOIN "{table}" ON "{table}"."id" = matches.id '
+            "WHERE (SELECT total FROM counted) <= %s "
+            f'ORDER BY rank DESC, "{table}"."title", "{table}"."id" LIMIT %s OFFSET %s) '
+            f"SELECT counted.total, {self._ENTRY_COLUMNS} FROM counted LEFT JOIN keys ON TRUE "
+            f'LEFT JOIN "{table}" q ON q.id = keys.id {self._organisation_join("LEFT JOIN")} '
+            "ORDER BY keys.rank DESC, keys.title, keys.id",
+            [
+                *params,
+                self.COUNT_LIMIT + 1,
+                *rank_params,
+                self.COUNT_LIMIT,
+                stop - start,
+                start,
+            ],
+        )
+        total = rows[0][0]
+        if total > self.COUNT_LIMIT:
+            stop = min(stop, self.COUNT_LIMIT)
+        if start >= min(total, stop):
+            return [], None
+        if total <= self.COUNT_LIMIT:
+            return [CatalogueEntry(*row[1:]) for row in rows], total
+        if len(self.terms) <= search.MOST_TIERED_TERMS:
+            ids = self._best_ids(stop)
+            if ids is not None:
+                return self._entries(ids[start:stop]), total
+        return self._ranked_page(start, stop), total
+
+    def _best_ids(self, limit):
+        # The ids of the best `limit` matches, tier by tier, or None if a tier could not be read.
+        ids = []
+        for _, ways in search.tiers(self.terms):
+            tier_ids = self._tier_ids(ways, limit - len(ids))
+            if tier_ids is None:
+                return None
+            ids += tier_ids
+            if len(ids) == limit:
+                break
+        return ids
+
+    def _ranked_page(self, start, stop):
+        # Every match ranked, the page read whole.
+        table = self.table
+        source, where, params = self._matches()
+        rank, rank_params = search.rank_sql(table, self.terms, self.vendor)
+        keys = (
+            f'SELECT "{table}"."id" AS id, "{table}"."title" AS title, {rank} AS rank '
+            f'FROM {source} WHERE {where} ORDER BY rank DESC, "{table}"."title", "{table}"."id" '
+            "LIMIT %s OFFSET %s"
+        )
+        rows = self._read(
+            f'SELECT {self._ENTRY_COLUMNS} FROM ({keys}) AS keys JOIN "{table}" q ON q.id = '
+            f"keys.id {self._organisation_join()} ORDER BY keys.rank DESC, keys.title, keys.id",
+            [*rank_params, *params, stop - start, start],
+        )
+        return [CatalogueEntry(*row) for row in rows]
+
+    def _tier_ids(self, ways, limit):
+        """The ids of the first `limit` matches in one tier of search.tiers() (`ways`), in title
+        order, or None if SQLite cannot tell them soon.
+
+        First through the catalogue in title order, as far as ROWS_WALKED_PER_ROW rows per row
+        needed: a common tier's first rows are soon found. A rarer one is then read from its
+        indexes on PostgreSQL (the fields' own GIN indexes: migration 0026); SQLite's FTS5 index
+        takes longer to list such a tier (every row each word is in, in any field, then those in
+        the right fields) than to rank all the matches together, so it gives up.
+        """
+        table = self.table
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor)
+        where, params = self._where(match=False)
+        order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
+        walked = limit * self.ROWS_WALKED_PER_ROW
+        if self.vendor == "postgresql":
+            # The walk is a subquery: given the whole condition, the planner would rather list
+            # a common tier from its indexes and sort it than walk the catalogue index.
+            columns = ", ".join(f'"{table}"."{column}"' for column in search.VECTORS)
+            ids = self._ids(
+                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", '
+                f'{columns} FROM "{table}" WHERE {where} {order}) AS "{table}" '
+                f"WHERE {tier} {order}",
+                [*params, walked, *tier_params, limit],
+            )
+            if len(ids) == limit:
+                return ids
+            # A rare tier: all of it, then in title order. Its OFFSET 0 keeps the planner from
+            # walking the catalogue index in the hope of meeting rows it has too few of.
+            return self._ids(
+                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title" FROM '
+                f'"{table}" WHERE {where} AND {tier} OFFSET 0) AS "{table}" {order}',
+                [*params, *tier_params, limit],
+            )
+        # SQLite, the walk as far as the last of the rows walked, read from the catalogue index
+        # alone, testing each row's stored text.
+        catalogue = f'"{table}" INDEXED BY qualification_catalogue_idx'
+        last = self._read(
+            f'SELECT "{table}"."title", "{table}"."id" FROM {catalogue} WHERE {where} '
+            f'ORDER BY "{table}"."title", "{table}"."id" LIMIT 1 OFFSET %s',
+            [*params, walked - 1],
+        )
+        within = f'("{table}"."title", "{table}"."id") <= (%s, %s)'
+        bound, bound_params = (within, list(last[0])) if last else ("1 = 1", [])
+        ids = self._ids(
+            f'SELECT "{table}"."id" FROM {catalogue} WHERE {where} AND {bound} AND {tier} {order}',
+            [*params, *bound_params, *tier_params, limit],
+        )
+        # Short of the page within the rows walked: the rest of the tier is beyond them, or none.
+        return ids if len(ids) == limit or not last else None
+
+    def _ids(self, sql, params):
+        return [pk for (pk,) in self._read(sql, params)]
+
+    def _entries(self, ids):
+        # The entries of these qualifications, in this order.
+        if not ids:
+            return []
+        rows = self._read(
+            f'SELECT q.id, {self._ENTRY_COLUMNS} FROM "{self.table}" q '
+            f"{self._organisation_join()} WHERE q.id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+        )
+        entries = {row[0]: CatalogueEntry(*row[1:]) for row in rows}
+        return [entries[pk] for pk in ids]
 
 
 class QualificationQuerySet(models.QuerySet):

@@ -9,19 +9,22 @@ qualification or one of its rows is saved (see `Qualification.save` and `signals
 
 The text is stored normalised: the distinct words of each field in lower case, without stop words,
 one space between words and one at each end. PostgreSQL generates a weighted `tsvector` column from
-it, GIN-indexed, and searches that with its full-text search; SQLite, the laptop database, searches
-an FTS5 index of the same three fields. Both rank alike: each word scores the weight of the best
-field it is in (PostgreSQL asks its vector, SQLite the matched row's stored fields). Both apply
+it, GIN-indexed, and searches that with its full-text search, with a vector of each of the first two
+fields beside it; SQLite, the laptop database, searches an FTS5 index of the same three fields. Both
+rank alike: each word scores the weight of the best field it is in (PostgreSQL asks the fields'
+vectors, SQLite the matched row's stored fields). Both apply
 the same rules: every word a learner types must match somewhere, a word matches words that start
 with it (`mediat` finds "mediation"; numbers match whole, and a qualification number or a level is
 one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and where it
 matched decides the rank, so a title match comes before a passing mention.
 
 The match and the rank are SQL (`match_sql`, `rank_sql`), shared by the queryset's `search()` and
-the catalogue's own page query (querysets.CatalogueQuery).
+the catalogue's own page query (querysets.CatalogueQuery), which reads a search matching many rows
+a rank at a time (`tiers`, `tier_sql`).
 """
 
 import functools
+import itertools
 import operator
 import re
 import unicodedata
@@ -32,11 +35,13 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db.models.expressions import RawSQL
 
 CONFIG = "english"
-# Field, PostgreSQL weight, and that weight's score in ts_rank's defaults (A 1.0, B 0.4, C 0.2).
+# Field, PostgreSQL weight, and the score of a word found there: ts_rank's default weights (A 1.0,
+# B 0.4, C 0.2) times five, whole numbers so that equal ranks are exactly equal, as the tiers of
+# `tiers()` need.
 WEIGHTS = (
-    ("search_heading", "A", 1.0),
-    ("search_keywords", "B", 0.4),
-    ("search_body", "C", 0.2),
+    ("search_heading", "A", 5),
+    ("search_keywords", "B", 2),
+    ("search_body", "C", 1),
 )
 FIELDS = tuple(field for field, _, _ in WEIGHTS)
 # A search uses at most this many distinct words; the rest of a pasted paragraph is ignored.
@@ -229,6 +234,26 @@ def match_sql(table, search_terms, vendor):
     return _fts_condition(table, search_terms)
 
 
+# PostgreSQL's stored vectors: the weighted one of all three fields (migration 0002) and those of
+# the fields scoring above the lowest (migration 0026), named after their fields.
+VECTORS = ("search_vector", *(f"{field}_vector" for field, _, _ in WEIGHTS[:-1]))
+
+
+def _in_field(table, term, field, vendor):
+    # Whether the row's `field` has the term: on PostgreSQL from the field's own vector (migration
+    # 0026; the same as asking the weighted vector for the field's weight, but GIN-indexed by
+    # field), on SQLite from its stored text. PostgreSQL has no vector of the last field: a term in
+    # neither of the others is in the last if it is anywhere, so there it is asked that.
+    if vendor != "postgresql":
+        return _in_stored_field(table, term, field)
+    if field == FIELDS[-1]:
+        return _tsquery_condition(table, [term])
+    return f'"{table}"."{field}_vector" @@ to_tsquery(%s::regconfig, %s)', [
+        CONFIG,
+        _tsquery_term(term),
+    ]
+
+
 def rank_sql(table, search_terms, vendor):
     """SQL and its parameters for the rank of a row `match_sql` matched: the sum, over the terms,
     of the score of the best field each term is in. The last field is where a term must be if it is
@@ -237,15 +262,47 @@ def rank_sql(table, search_terms, vendor):
     cases, params = [], []
     for term in search_terms:
         whens = []
-        for field, weight, score in better:
-            if vendor == "postgresql":
-                condition, condition_params = _tsquery_condition(table, [term], weight)
-            else:
-                condition, condition_params = _in_stored_field(table, term, field)
+        for field, _, score in better:
+            condition, condition_params = _in_field(table, term, field, vendor)
             whens.append(f"WHEN {condition} THEN {score}")
             params += condition_params
         cases.append(f"CASE {' '.join(whens)} ELSE {lowest} END")
     return f"CAST({' + '.join(cases)} AS DOUBLE PRECISION)", params
+
+
+# Searches of up to this many words can be read tier by tier (`tiers()`): three words have 27 ways
+# of placing them in the fields, in 10 tiers; more words have too many to ask one by one.
+MOST_TIERED_TERMS = 3
+
+
+def tiers(search_terms):
+    """The ranks a row matching every term can have, best first, each with its ways: tuples of
+    each term's best field (an index of WEIGHTS), as (rank, [way, …]) pairs.
+
+    The rows of one tier are equal in rank, so they are in title order; a page of results is the
+    first rows of the first tiers, each read in title order as far as the page needs.
+    """
+    ways = {}
+    for way in itertools.product(range(len(WEIGHTS)), repeat=len(search_terms)):
+        ways.setdefault(sum(WEIGHTS[best][2] for best in way), []).append(way)
+    return sorted(ways.items(), reverse=True)
+
+
+def tier_sql(table, search_terms, ways, vendor):
+    """SQL and its parameters for a condition on `table`'s rows: they match every term, with the
+    rank of `ways` (one tier of `tiers()`), each term's best field being one way's. Read from each
+    row; on PostgreSQL, from the fields' GIN indexes too."""
+    alternatives, params = [], []
+    for way in ways:
+        conditions = []
+        for term, best in zip(search_terms, way, strict=True):
+            # In its best field and in no better one.
+            for index, field in enumerate(FIELDS[: best + 1]):
+                condition, condition_params = _in_field(table, term, field, vendor)
+                conditions.append(condition if index == best else f"NOT {condition}")
+                params += condition_params
+        alternatives.append(f"({' AND '.join(conditions)})")
+    return f"({' OR '.join(alternatives)})", params
 
 
 # SPELLING

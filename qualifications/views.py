@@ -13,6 +13,7 @@ from django.utils.cache import (
     patch_cache_control,
     patch_vary_headers,
 )
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -49,12 +50,27 @@ def catalogue_facets():
 class CataloguePaginator(Paginator):
     """Pages of a CatalogueQuery. `count`, if given, is how many there are, known without a
     query; if not, a page is read with its count, in one query (a page past the end then asks for
-    the count, and gives the last page)."""
+    the count, and gives the last page).
+
+    A search counts up to its limit (CatalogueQuery.count_limit): past it, `counted_all` is False,
+    and the pages are those of the best `count` matches.
+    """
+
+    counted_all = True
 
     def __init__(self, *args, count=None, **kwargs):
         super().__init__(*args, **kwargs)
         if count is not None:
-            self.count = count  # in place of the cached property that would ask the database
+            self.count = self._counted(count)  # in place of the cached property
+
+    @cached_property
+    def count(self):
+        return self._counted(self.object_list.count())
+
+    def _counted(self, total):
+        limit = self.object_list.count_limit
+        self.counted_all = limit is None or total <= limit
+        return total if self.counted_all else limit
 
     # Pages past this (past any catalogue, and soon past what SQL's integers hold) go by the count.
     FARTHEST_COUNTED_PAGE = 1_000_000
@@ -64,7 +80,7 @@ class CataloguePaginator(Paginator):
             start = (number - 1) * self.per_page
             entries, total = self.object_list.counted_page(start, start + self.per_page)
             if total is not None:
-                self.count = total
+                self.count = self._counted(total)
                 return self._get_page(entries, number, self)
         return super().get_page(number)
 
@@ -129,12 +145,15 @@ class QualificationListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = context["page_obj"].number
+        page_obj = context["page_obj"]
+        page = page_obj.number
         suggestion = None
-        if not context["page_obj"].paginator.count:
+        if not page_obj.paginator.count:
             suggestion = self.object_list.spelling_suggestion()
         return context | {
             "search": self.search,
+            "previous_url": page_obj.has_previous() and self.search.url(page=page - 1),
+            "next_url": page_obj.has_next() and self.search.url(page=page + 1),
             "result_link_query": self.search.link_query(page=page),
             # Without unknown parameters, empty filters or page=1: one address per state.
             "canonical_url": absolute_url(self.request, self.search.url(page=page)),

@@ -13,15 +13,17 @@ from django.utils import timezone
 
 from qualifications.choices import Level, Status
 from qualifications.models import AwardingOrganisation, Employer, Qualification
+from qualifications.querysets import CatalogueQuery
 from qualifications.versions import public_content_changed, public_version
 
 from .conftest import NEXT_CHANGE_QUERIES, SEED_SLUG
-from .factories import AwardingOrganisationFactory, QualificationFactory
+from .factories import AwardingOrganisationFactory, ProgressionRoleFactory, QualificationFactory
 from .html import elements, select, select_one
 
 # With nothing cached: when the public content next changes by itself, the filters' values with
 # their counts and their organisations' names, and the page of results. The number of results
-# comes from the filters' counts for a listing, and for a search with its page, in one query.
+# comes from the filters' counts for a listing, and for a search (matching no more than
+# CatalogueQuery.COUNT_LIMIT) with its page, in one query.
 CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 3
 # A search not seen before, once the filters' values are kept: the last one.
 NEW_SEARCH_QUERIES = 1
@@ -150,6 +152,69 @@ def test_a_search_lists_exactly_what_the_querysets_search_finds_in_its_order(cli
         assert expected, params  # the case is worth asking
         assert result_count(responses[0]).split()[0] == str(len(expected)), params
         assert [title for page in responses for title in result_titles(page)] == expected
+
+
+@pytest.fixture
+def ranked_catalogue(db):
+    """Qualifications with "family" and "mediation" in every pair of fields (title, role, body),
+    some scheduled, lapsed, drafts or at another level: every tier of a two-word search."""
+    now = timezone.now()
+    places = ["title", "role", "body"]
+    n = 0
+    for family in places:
+        for mediation in places:
+            for copy in range(8):
+                n += 1
+                words = {place: [] for place in places}
+                words[family].append("Family")
+                words[mediation].append("Mediation")
+                qualification = QualificationFactory(
+                    title=" ".join(["Award", *words["title"], f"{n:03d}"]),
+                    overview=" ".join(["Covers", *words["body"], "practice."]),
+                    level=[Level.LEVEL_3, Level.LEVEL_4][copy % 2],
+                    status=Status.DRAFT if n % 13 == 0 else Status.PUBLISHED,
+                    live_from=now + datetime.timedelta(days=1) if n % 17 == 0 else None,
+                    live_until=now - datetime.timedelta(days=1) if n % 19 == 0 else None,
+                )
+                if words["role"]:
+                    ProgressionRoleFactory(
+                        qualification=qualification, title=" ".join([*words["role"], "worker"])
+                    )
+
+
+# A search matching more than it counts lists its best, tier by tier; with a walk of one row per
+# row needed, SQLite's walk through the catalogue falls short and it asks its index.
+@pytest.mark.parametrize("walked", [CatalogueQuery.ROWS_WALKED_PER_ROW, 1])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "family mediation"},
+        {"q": "mediat"},
+        {"q": "family mediation", "level": 4},
+        {"q": "award family mediation"},
+        {"q": "award family mediation practice"},  # more words than are read tier by tier
+    ],
+)
+def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(
+    client, ranked_catalogue, monkeypatch, params, walked
+):
+    limit = 25  # not a whole number of pages
+    monkeypatch.setattr(CatalogueQuery, "COUNT_LIMIT", limit)
+    monkeypatch.setattr(CatalogueQuery, "ROWS_WALKED_PER_ROW", walked)
+    expected = list(
+        Qualification.objects.published()
+        .filter_by(level=params.get("level"))
+        .search(params["q"])
+        .values_list("title", flat=True)
+    )
+
+    responses = [client.get("/", params | {"page": page}) for page in [1, 2]]
+
+    assert len(expected) > limit, params  # the case is worth asking
+    assert [title for page in responses for title in result_titles(page)] == expected[:limit]
+    assert result_count(responses[0]).startswith(f"More than {limit} qualifications match")
+    assert result_count(responses[1]).endswith(f"showing 21 to {limit}")
+    assert result_titles(client.get("/", params | {"page": 3})) == expected[PAGE_SIZE:limit]
 
 
 def test_an_entrys_address_is_its_qualifications_under_any_script_prefix(seed):
@@ -341,13 +406,12 @@ def test_results_are_paged_and_the_pages_keep_the_search(client, db):
     assert result_count(response).endswith("showing 21 to 40")
     pagination = select_one(response.text, "nav", "pagination")
     assert "Page 2 of 3" in pagination.text
-    for rel, page in [("prev", "1"), ("next", "3")]:
+    search = {"q": ["mediation"], "level": ["3"]}
+    # The first page at its own address, without page=1.
+    for rel, query in [("prev", search), ("next", search | {"page": ["3"]})]:
         href = select_one(response.text, "a", rel=rel).attrs["href"]
-        assert parse_qs(urlsplit(href).query) == {
-            "q": ["mediation"],
-            "level": ["3"],
-            "page": [page],
-        }
+        assert urlsplit(href).path == "/"
+        assert parse_qs(urlsplit(href).query) == query
 
 
 def test_no_results_says_so_and_offers_to_clear_the_search(client, seed):

@@ -350,6 +350,35 @@ def test_sqlites_rank_finds_a_term_in_a_field_where_its_index_does(catalogue, te
     assert found  # the case is worth asking
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's vectors")
+@pytest.mark.parametrize("term", ["mediator", "mediat", "family", "families", "60144336", "level4"])
+def test_postgresqls_field_vectors_find_a_term_where_the_weighted_vector_does(catalogue, term):
+    # A tier asks a field's own vector (GIN-indexed); the weighted vector, asked for the field's
+    # weight, must agree on every row.
+    table, found = Qualification._meta.db_table, set()
+    for field, weight, _ in search.WEIGHTS[:-1]:
+        by_field = search._in_field(table, term, field, "postgresql")
+        by_weight = search._tsquery_condition(table, [term], weight)
+        with connection.cursor() as cursor:
+            rows = []
+            for condition, params in [by_field, by_weight]:
+                cursor.execute(f'SELECT id FROM "{table}" WHERE {condition}', params)
+                rows.append({pk for (pk,) in cursor.fetchall()})
+
+        assert rows[0] == rows[1], (term, field)
+        found |= rows[0]
+    assert found  # the case is worth asking
+
+
+def test_the_tiers_are_every_rank_best_first():
+    tiers = search.tiers(["family", "mediation"])
+
+    assert [rank for rank, _ in tiers] == [10, 7, 6, 4, 3, 2]
+    assert sorted(way for _, ways in tiers for way in ways) == [
+        (first, second) for first in range(3) for second in range(3)
+    ]
+
+
 # DID YOU MEAN …?
 
 
