@@ -5,6 +5,7 @@ from django.db import connections, models
 from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from . import search
 from .choices import Level, Status
@@ -127,6 +128,15 @@ class CatalogueQuery:
         self.now = timezone.now()
         self.filters = filters  # {column: value}, as _filter_columns() gives them
 
+    @cached_property
+    def lexicon(self):
+        # On PostgreSQL, the search's words as the lexemes they start (search.find_lexemes): the
+        # same matches, from less of the GIN index's work. Read once, for all the statements.
+        if not self.terms or self.vendor != "postgresql":
+            return None
+        with self.connection.cursor() as cursor:
+            return search.find_lexemes(cursor, self.terms)
+
     @property
     def count_limit(self):
         """How many matches are counted at most (None: all of them, as for a listing)."""
@@ -143,7 +153,9 @@ class CatalogueQuery:
         ]
         params = [Status.PUBLISHED.value, adapt(self.now), adapt(self.now), *self.filters.values()]
         if self.terms and match:
-            match_condition, match_params = search.match_sql(table, self.terms, self.vendor)
+            match_condition, match_params = search.match_sql(
+                table, self.terms, self.vendor, self.lexicon
+            )
             conditions.append(match_condition)
             params += match_params
         return " AND ".join(conditions), params
@@ -256,7 +268,7 @@ class CatalogueQuery:
         # be done, and only the best are offered.
         table = self.table
         source, where, params = self._matches()
-        rank, rank_params = search.rank_sql(table, self.terms, self.vendor)
+        rank, rank_params = search.rank_sql(table, self.terms, self.vendor, self.lexicon)
         rows = self._read(
             f'WITH matches AS MATERIALIZED (SELECT "{table}"."id" AS id FROM {source} '
             f"WHERE {where} LIMIT %s), counted AS (SELECT COUNT(*) AS total FROM matches), "
@@ -305,7 +317,7 @@ class CatalogueQuery:
         # Every match ranked, the page read whole.
         table = self.table
         source, where, params = self._matches()
-        rank, rank_params = search.rank_sql(table, self.terms, self.vendor)
+        rank, rank_params = search.rank_sql(table, self.terms, self.vendor, self.lexicon)
         keys = (
             f'SELECT "{table}"."id" AS id, "{table}"."title" AS title, {rank} AS rank '
             f'FROM {source} WHERE {where} ORDER BY rank DESC, "{table}"."title", "{table}"."id" '
@@ -329,7 +341,7 @@ class CatalogueQuery:
         the right fields) than to rank all the matches together, so it gives up.
         """
         table = self.table
-        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor)
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
         where, params = self._where(match=False)
         order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
         walked = limit * self.ROWS_WALKED_PER_ROW

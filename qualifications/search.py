@@ -29,6 +29,7 @@ import operator
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import reduce
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -157,10 +158,78 @@ def _tsquery_term(term, weight=""):
     return f"{term}:*{weight}"
 
 
-def _tsquery_condition(table, search_terms, weight=""):
+def _tsquery(search_terms, weight="", lexicon=None):
+    # SQL and its parameters for a tsquery needing every term (only in the fields of `weight`):
+    # parsed by PostgreSQL from the terms as typed or, given their lexicon (`find_lexemes()`),
+    # written out from their lexemes.
+    if lexicon is None:
+        tsquery = " & ".join(_tsquery_term(term, weight) for term in search_terms)
+        return "to_tsquery(%s::regconfig, %s)", [CONFIG, tsquery]
+    return "%s::tsquery", [" & ".join(lexicon[term].tsquery(weight) for term in search_terms)]
+
+
+def _tsquery_condition(table, search_terms, weight="", lexicon=None):
     # The stored vector matching a tsquery that needs every term (only in the fields of `weight`).
-    tsquery = " & ".join(_tsquery_term(term, weight) for term in search_terms)
-    return f'"{table}"."search_vector" @@ to_tsquery(%s::regconfig, %s)', [CONFIG, tsquery]
+    tsquery, params = _tsquery(search_terms, weight, lexicon)
+    return f'"{table}"."search_vector" @@ {tsquery}', params
+
+
+# The lexemes of PostgreSQL's stored vectors (migration 0027).
+LEXEME_TABLE = "qualification_search_lexeme"
+# A word is matched as the lexemes its stem starts when there are at most this many; one that
+# starts more ("a", "co") is matched as a prefix, as the index then gains little from the lexemes.
+MOST_LEXEMES = 32
+
+
+@dataclass(frozen=True)
+class Lexemes:
+    """What a term matches in PostgreSQL's vectors: the lexemes of the catalogue that start with
+    its stem, or, if `lexemes` is None, any that does (a number: its own lexeme, whole)."""
+
+    stem: str
+    lexemes: tuple | None
+
+    def tsquery(self, weight=""):
+        """The term as a tsquery operand, restricted to the fields of `weight`."""
+        if self.lexemes is None:
+            return f"{_quoted(self.stem)}:*{weight}"
+        suffix = f":{weight}" if weight else ""
+        return f"({' | '.join(_quoted(lexeme) + suffix for lexeme in self.lexemes)})"
+
+
+def _quoted(lexeme):
+    # A tsquery's quoted lexeme: taken as it is, never parsed or stemmed again.
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def find_lexemes(cursor, search_terms):
+    """{term: Lexemes} for PostgreSQL: each word of `search_terms` as the lexemes of the catalogue
+    starting with its stem (PostgreSQL's own, as its full-text search makes it), so that the GIN
+    index merges whole lexemes rather than gathering a prefix's. The same rows match as with the
+    prefix: every lexeme the vectors hold is in the table (migration 0027). None if there is no
+    word to expand (only numbers), or a term is not one lexeme to PostgreSQL."""
+    search_terms = list(search_terms)
+    if all(term.isdigit() for term in search_terms):
+        return None
+    cursor.execute(
+        "SELECT t.term, v.stems[1], CASE WHEN t.whole THEN NULL ELSE ARRAY("
+        f'SELECT l.lexeme FROM {LEXEME_TABLE} l WHERE l.lexeme >= v.stems[1] COLLATE "C" '
+        'AND l.lexeme < (v.stems[1] || chr(1114111)) COLLATE "C" AND l.lexeme ^@ v.stems[1] '
+        "ORDER BY l.lexeme LIMIT %s) END "
+        "FROM unnest(%s::text[], %s::boolean[]) AS t(term, whole) CROSS JOIN LATERAL "
+        "(SELECT tsvector_to_array(to_tsvector(%s::regconfig, t.term)) AS stems) AS v "
+        "WHERE cardinality(v.stems) = 1",
+        [MOST_LEXEMES + 1, search_terms, [term.isdigit() for term in search_terms], CONFIG],
+    )
+    found = {}
+    for term, stem, lexemes in cursor.fetchall():
+        if lexemes is None:  # a number, matched whole
+            found[term] = Lexemes(stem, (stem,))
+        elif 0 < len(lexemes) <= MOST_LEXEMES:
+            found[term] = Lexemes(stem, tuple(lexemes))
+        else:  # too many, or none (then it matches nothing either way)
+            found[term] = Lexemes(stem, None)
+    return found if len(found) == len(set(search_terms)) else None
 
 
 # SQLITE
@@ -226,11 +295,13 @@ def _fts_condition(table, search_terms):
 # BOTH
 
 
-def match_sql(table, search_terms, vendor):
+def match_sql(table, search_terms, vendor, lexicon=None):
     """SQL and its parameters for a condition on `table`'s rows: every term starts a word of its
-    search text (or is a number in it), from PostgreSQL's GIN index or SQLite's FTS5 index."""
+    search text (or is a number in it), from PostgreSQL's GIN index or SQLite's FTS5 index.
+
+    On PostgreSQL, `lexicon` (the terms' `find_lexemes()`) matches the same rows by lexemes."""
     if vendor == "postgresql":
-        return _tsquery_condition(table, search_terms)
+        return _tsquery_condition(table, search_terms, lexicon=lexicon)
     return _fts_condition(table, search_terms)
 
 
@@ -239,7 +310,7 @@ def match_sql(table, search_terms, vendor):
 VECTORS = ("search_vector", *(f"{field}_vector" for field, _, _ in WEIGHTS[:-1]))
 
 
-def _in_field(table, term, field, vendor):
+def _in_field(table, term, field, vendor, lexicon=None):
     # Whether the row's `field` has the term: on PostgreSQL from the field's own vector (migration
     # 0026; the same as asking the weighted vector for the field's weight, but GIN-indexed by
     # field), on SQLite from its stored text. PostgreSQL has no vector of the last field: a term in
@@ -247,14 +318,12 @@ def _in_field(table, term, field, vendor):
     if vendor != "postgresql":
         return _in_stored_field(table, term, field)
     if field == FIELDS[-1]:
-        return _tsquery_condition(table, [term])
-    return f'"{table}"."{field}_vector" @@ to_tsquery(%s::regconfig, %s)', [
-        CONFIG,
-        _tsquery_term(term),
-    ]
+        return _tsquery_condition(table, [term], lexicon=lexicon)
+    tsquery, params = _tsquery([term], lexicon=lexicon)
+    return f'"{table}"."{field}_vector" @@ {tsquery}', params
 
 
-def rank_sql(table, search_terms, vendor):
+def rank_sql(table, search_terms, vendor, lexicon=None):
     """SQL and its parameters for the rank of a row `match_sql` matched: the sum, over the terms,
     of the score of the best field each term is in. The last field is where a term must be if it is
     in neither of the others, so it is never tested."""
@@ -263,7 +332,7 @@ def rank_sql(table, search_terms, vendor):
     for term in search_terms:
         whens = []
         for field, _, score in better:
-            condition, condition_params = _in_field(table, term, field, vendor)
+            condition, condition_params = _in_field(table, term, field, vendor, lexicon)
             whens.append(f"WHEN {condition} THEN {score}")
             params += condition_params
         cases.append(f"CASE {' '.join(whens)} ELSE {lowest} END")
@@ -288,7 +357,7 @@ def tiers(search_terms):
     return sorted(ways.items(), reverse=True)
 
 
-def tier_sql(table, search_terms, ways, vendor):
+def tier_sql(table, search_terms, ways, vendor, lexicon=None):
     """SQL and its parameters for a condition on `table`'s rows: they match every term, with the
     rank of `ways` (one tier of `tiers()`), each term's best field being one way's. Read from each
     row; on PostgreSQL, from the fields' GIN indexes too."""
@@ -298,7 +367,7 @@ def tier_sql(table, search_terms, ways, vendor):
         for term, best in zip(search_terms, way, strict=True):
             # In its best field and in no better one.
             for index, field in enumerate(FIELDS[: best + 1]):
-                condition, condition_params = _in_field(table, term, field, vendor)
+                condition, condition_params = _in_field(table, term, field, vendor, lexicon)
                 conditions.append(condition if index == best else f"NOT {condition}")
                 params += condition_params
         alternatives.append(f"({' AND '.join(conditions)})")

@@ -370,6 +370,70 @@ def test_postgresqls_field_vectors_find_a_term_where_the_weighted_vector_does(ca
     assert found  # the case is worth asking
 
 
+def _ids(condition):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id FROM "{Qualification._meta.db_table}" WHERE {condition[0]}', condition[1]
+        )
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _lexicon(terms):
+    with connection.cursor() as cursor:
+        return search.find_lexemes(cursor, terms)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's lexemes")
+@pytest.mark.parametrize("most_lexemes", [search.MOST_LEXEMES, 1])
+@pytest.mark.parametrize(
+    "terms",
+    [["mediat"], ["families"], ["famili", "mediator"], ["interperson", "60144336"], ["level4"],
+     ["p"], ["pro", "med"], ["co"], ["zzzz"], ["mediation", "plumbing"]],
+)  # fmt: skip
+def test_postgresqls_lexemes_match_the_rows_its_prefixes_do(
+    catalogue, monkeypatch, terms, most_lexemes
+):
+    # A word is matched as the lexemes it starts, or, past MOST_LEXEMES, as a prefix: either way
+    # the rows its prefix matches, in every field.
+    monkeypatch.setattr(search, "MOST_LEXEMES", most_lexemes)
+    table, lexicon = Qualification._meta.db_table, _lexicon(terms)
+
+    assert lexicon is not None
+    assert _ids(search.match_sql(table, terms, "postgresql", lexicon)) == _ids(
+        search.match_sql(table, terms, "postgresql")
+    )
+    for term in terms:
+        for field in search.FIELDS:
+            assert _ids(search._in_field(table, term, field, "postgresql", lexicon)) == _ids(
+                search._in_field(table, term, field, "postgresql")
+            ), (term, field)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's lexemes")
+def test_postgresqls_lexemes_are_those_its_stem_starts(catalogue):
+    lexicon = _lexicon(["mediation", "famili", "60144336"])
+
+    # "mediation" is "mediat" to PostgreSQL's stemmer; the seed has "mediator" and "mediation".
+    assert lexicon["mediation"] == search.Lexemes("mediat", ("mediat",))
+    assert lexicon["famili"] == search.Lexemes("famili", ("famili",))
+    assert lexicon["60144336"] == search.Lexemes("60144336", ("60144336",))  # a number, whole
+    assert _lexicon(["60144336"]) is None  # numbers only: nothing to read
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's lexemes")
+def test_postgresqls_lexemes_follow_every_write(catalogue):
+    # Added by the table's triggers, whatever writes the row: a save, then a bulk update.
+    beekeeping = QualificationFactory(title="Beekeeping Level 2", level=Level.LEVEL_2)
+    Qualification.objects.filter(pk=beekeeping.pk).update(search_body=" apiarist honeycombs ")
+
+    assert _lexicon(["beekeep"])["beekeep"].lexemes == ("beekeep",)
+    assert _lexicon(["honey"])["honey"].lexemes == ("honeycomb",)
+    assert titles("honey apiar") == ["Beekeeping Level 2"]
+    assert list(Qualification.objects.catalogue(q="honey apiar").page(0, 20)) == list(
+        Qualification.objects.catalogue(q="honeycombs apiarist").page(0, 20)
+    )
+
+
 def test_the_tiers_are_every_rank_best_first():
     tiers = search.tiers(["family", "mediation"])
 
