@@ -118,6 +118,8 @@ class CatalogueQuery:
     # SQLite reads a tier in title order through at most this many rows of the catalogue per row
     # the page needs (a tier in 1 of 20 rows or more), before asking its index for the tier.
     ROWS_WALKED_PER_ROW = 20
+    # PostgreSQL walks its narrow copy's index (every column in it, no row read) this far.
+    ENTRY_ROWS_WALKED_PER_ROW = 250
 
     def __init__(self, model, connection, *, q, filters):
         self.model, self.connection, self.q = model, connection, q
@@ -142,9 +144,10 @@ class CatalogueQuery:
         """How many matches are counted at most (None: all of them, as for a listing)."""
         return self.COUNT_LIMIT if self.terms else None
 
-    def _where(self, match=True):
-        # published() as SQL, the filters, the search's match (unless `match` is False).
-        table, adapt = self.table, self.connection.ops.adapt_datetimefield_value
+    def _where(self, match=True, table=None):
+        # published() as SQL, the filters, the search's match (unless `match` is False), on the
+        # columns of `table` (the qualification table, or another with the same columns).
+        table, adapt = table or self.table, self.connection.ops.adapt_datetimefield_value
         conditions = [
             f'"{table}"."status" = %s',
             f'("{table}"."live_from" IS NULL OR "{table}"."live_from" <= %s)',
@@ -336,34 +339,17 @@ class CatalogueQuery:
 
         First through the catalogue in title order, as far as ROWS_WALKED_PER_ROW rows per row
         needed: a common tier's first rows are soon found. A rarer one is then read from its
-        indexes on PostgreSQL (the fields' own GIN indexes: migration 0026); SQLite's FTS5 index
+        indexes on PostgreSQL (`_postgresql_tier_ids`); SQLite's FTS5 index
         takes longer to list such a tier (every row each word is in, in any field, then those in
         the right fields) than to rank all the matches together, so it gives up.
         """
+        if self.vendor == "postgresql":
+            return self._postgresql_tier_ids(ways, limit)
         table = self.table
-        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor)
         where, params = self._where(match=False)
         order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
         walked = limit * self.ROWS_WALKED_PER_ROW
-        if self.vendor == "postgresql":
-            # The walk is a subquery: given the whole condition, the planner would rather list
-            # a common tier from its indexes and sort it than walk the catalogue index.
-            columns = ", ".join(f'"{table}"."{column}"' for column in search.VECTORS)
-            ids = self._ids(
-                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", '
-                f'{columns} FROM "{table}" WHERE {where} {order}) AS "{table}" '
-                f"WHERE {tier} {order}",
-                [*params, walked, *tier_params, limit],
-            )
-            if len(ids) == limit:
-                return ids
-            # A rare tier: all of it, then in title order. Its OFFSET 0 keeps the planner from
-            # walking the catalogue index in the hope of meeting rows it has too few of.
-            return self._ids(
-                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title" FROM '
-                f'"{table}" WHERE {where} AND {tier} OFFSET 0) AS "{table}" {order}',
-                [*params, *tier_params, limit],
-            )
         # SQLite, the walk as far as the last of the rows walked, read from the catalogue index
         # alone, testing each row's stored text.
         catalogue = f'"{table}" INDEXED BY qualification_catalogue_idx'
@@ -380,6 +366,38 @@ class CatalogueQuery:
         )
         # Short of the page within the rows walked: the rest of the tier is beyond them, or none.
         return ids if len(ids) == limit or not last else None
+
+    def _postgresql_tier_ids(self, ways, limit):
+        # A tier whose every word is in the heading or the keywords is read from the narrow copy
+        # of those (search.ENTRY_TABLE, migration 0028): walked in title order from its index
+        # alone, and if that falls short, listed from its GIN indexes and put in title order. A
+        # tier with a word only in the body asks the qualification table's weighted vector.
+        lowest = len(search.FIELDS) - 1
+        narrow = all(best < lowest for way in ways for best in way)
+        table = search.ENTRY_TABLE if narrow else self.table
+        vectors = search.VECTORS[1:] if narrow else search.VECTORS
+        walked = limit * (self.ENTRY_ROWS_WALKED_PER_ROW if narrow else self.ROWS_WALKED_PER_ROW)
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
+        where, params = self._where(match=False, table=table)
+        order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
+        # The walk is a subquery: given the whole condition, the planner would rather list a
+        # common tier from its indexes and sort it than walk the catalogue index.
+        columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
+        ids = self._ids(
+            f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", {columns} '
+            f'FROM "{table}" WHERE {where} {order}) AS "{table}" WHERE {tier} {order}',
+            [*params, walked, *tier_params, limit],
+        )
+        if len(ids) == limit:
+            return ids
+        # A rare tier, or one whose rows come later in title order: all of it, then in title
+        # order. Its OFFSET 0 keeps the planner from walking the catalogue index in the hope of
+        # meeting rows it has too few of.
+        return self._ids(
+            f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title" FROM '
+            f'"{table}" WHERE {where} AND {tier} OFFSET 0) AS "{table}" {order}',
+            [*params, *tier_params, limit],
+        )
 
     def _ids(self, sql, params):
         return [pk for (pk,) in self._read(sql, params)]

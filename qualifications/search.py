@@ -308,6 +308,9 @@ def match_sql(table, search_terms, vendor, lexicon=None):
 # PostgreSQL's stored vectors: the weighted one of all three fields (migration 0002) and those of
 # the fields scoring above the lowest (migration 0026), named after their fields.
 VECTORS = ("search_vector", *(f"{field}_vector" for field, _, _ in WEIGHTS[:-1]))
+# PostgreSQL's narrow copy of what a tier reads (migration 0028): each qualification's id, status,
+# title, filters and the vectors of the fields above the lowest (VECTORS[1:]), under their names.
+ENTRY_TABLE = "qualification_search_entry"
 
 
 def _in_field(table, term, field, vendor, lexicon=None):

@@ -434,6 +434,47 @@ def test_postgresqls_lexemes_follow_every_write(catalogue):
     )
 
 
+def _search_entries():
+    # (the qualification table's columns that PostgreSQL's narrow copy holds, the copy's), by id.
+    columns = (
+        "id, status, title, live_from, live_until, level, subject_area, "
+        "awarding_organisation_id, search_heading_vector, search_keywords_vector"
+    )
+    rows = []
+    with connection.cursor() as cursor:
+        for table in [Qualification._meta.db_table, search.ENTRY_TABLE]:
+            cursor.execute(f'SELECT {columns} FROM "{table}" ORDER BY id')
+            rows.append(cursor.fetchall())
+    return rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy")
+def test_postgresqls_search_entries_follow_every_write(catalogue):
+    new = QualificationFactory(title="Beekeeping Level 2", level=Level.LEVEL_2)  # save()
+    ProgressionRoleFactory(qualification=new, title="Apiarist")  # the search text rewritten
+    Qualification.objects.filter(pk=new.pk).update(status=Status.DRAFT, level=Level.LEVEL_3)
+    plumbing = Qualification.objects.get(title__startswith="Plumbing")
+    plumbing.live_until = timezone.now()
+    Qualification.objects.bulk_update([plumbing], ["live_until"])
+    Qualification.objects.get(title__startswith="Bookkeeping").delete()
+
+    qualifications, entries = _search_entries()
+
+    assert entries == qualifications
+    assert len(entries) == 3
+    assert "apiarist" in entries[-1][-1]  # the keywords' vector, as the role's save left it
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy")
+def test_postgresqls_search_entries_are_emptied_with_the_catalogue(catalogue):
+    # As the test database's flush empties it (the foreign keys' deferred checks run first).
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'TRUNCATE "{Qualification._meta.db_table}" CASCADE')
+
+    assert _search_entries() == [[], []]
+
+
 def test_the_tiers_are_every_rank_best_first():
     tiers = search.tiers(["family", "mediation"])
 
