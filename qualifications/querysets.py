@@ -179,10 +179,11 @@ class CatalogueQuery:
             params = [*params, self.COUNT_LIMIT + 1]
         return self._read(f"SELECT COUNT(*) FROM ({matches}) AS matches", params)[0][0]
 
-    def _matches(self):
-        # (FROM, WHERE and its parameters) for the matches. SQLite reads a search's matches from
-        # its index, looking each row up as the index gives it, rather than listing the index's
-        # rows first and then looking for each row of the table in the list.
+    def _matches(self, fts_query=None):
+        # (FROM, WHERE and its parameters) for the matches (on SQLite, those of `fts_query` if
+        # given). SQLite reads a search's matches from its index, looking each row up as the index
+        # gives it, rather than listing the index's rows first and then looking for each row of
+        # the table in the list.
         if not self.terms or self.vendor == "postgresql":
             return f'"{self.table}"', *self._where()
         where, params = self._where(match=False)
@@ -190,7 +191,7 @@ class CatalogueQuery:
             f'{search.FTS_TABLE} CROSS JOIN "{self.table}" '
             f'ON "{self.table}".id = {search.FTS_TABLE}.rowid',
             f"{search.FTS_TABLE} MATCH %s AND {where}",
-            [search.fts_query(self.terms), *params],
+            [fts_query or search.fts_query(self.terms), *params],
         )
 
     def exists(self):
@@ -299,19 +300,14 @@ class CatalogueQuery:
         if total <= self.COUNT_LIMIT:
             return [CatalogueEntry(*row[1:]) for row in rows], total
         if len(self.terms) <= search.MOST_TIERED_TERMS:
-            ids = self._best_ids(stop)
-            if ids is not None:
-                return self._entries(ids[start:stop]), total
+            return self._entries(self._best_ids(stop)[start:stop]), total
         return self._ranked_page(start, stop), total
 
     def _best_ids(self, limit):
-        # The ids of the best `limit` matches, tier by tier, or None if a tier could not be read.
+        # The ids of the best `limit` matches, tier by tier.
         ids = []
         for _, ways in search.tiers(self.terms):
-            tier_ids = self._tier_ids(ways, limit - len(ids))
-            if tier_ids is None:
-                return None
-            ids += tier_ids
+            ids += self._tier_ids(ways, limit - len(ids))
             if len(ids) == limit:
                 break
         return ids
@@ -335,13 +331,13 @@ class CatalogueQuery:
 
     def _tier_ids(self, ways, limit):
         """The ids of the first `limit` matches in one tier of search.tiers() (`ways`), in title
-        order, or None if SQLite cannot tell them soon.
+        order.
 
         First through the catalogue in title order, as far as ROWS_WALKED_PER_ROW rows per row
-        needed: a common tier's first rows are soon found. A rarer one is then read from its
-        indexes on PostgreSQL (`_postgresql_tier_ids`); SQLite's FTS5 index
-        takes longer to list such a tier (every row each word is in, in any field, then those in
-        the right fields) than to rank all the matches together, so it gives up.
+        needed: a common tier's first rows are soon found. The rest of a rarer one, or of one
+        whose rows come later in title order, is then read from the indexes: on PostgreSQL
+        (`_postgresql_tier_ids`), the fields' GIN indexes; on SQLite, the FTS5 index, asked for
+        the tier's fields (search.fts_tier_query).
         """
         if self.vendor == "postgresql":
             return self._postgresql_tier_ids(ways, limit)
@@ -364,8 +360,13 @@ class CatalogueQuery:
             f'SELECT "{table}"."id" FROM {catalogue} WHERE {where} AND {bound} AND {tier} {order}',
             [*params, *bound_params, *tier_params, limit],
         )
+        if len(ids) == limit or not last:
+            return ids
         # Short of the page within the rows walked: the rest of the tier is beyond them, or none.
-        return ids if len(ids) == limit or not last else None
+        source, where, params = self._matches(search.fts_tier_query(self.terms, ways))
+        return self._ids(
+            f'SELECT "{table}"."id" FROM {source} WHERE {where} {order}', [*params, limit]
+        )
 
     def _postgresql_tier_ids(self, ways, limit):
         # A tier whose every word is in the heading or the keywords is read from the narrow copy

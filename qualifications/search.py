@@ -275,6 +275,21 @@ def fts_query(search_terms, field=None):
     return f"{{{field}}} : ({query})" if field else query
 
 
+def fts_tier_query(search_terms, ways):
+    """An FTS5 query for the rows of one tier of `tiers()` (`ways`): for one of the ways, every
+    term in its best field and in no better one."""
+    alternatives = []
+    for way in ways:
+        conditions = []
+        for term, best in zip(search_terms, way, strict=True):
+            condition = fts_query([term], FIELDS[best])
+            for better in FIELDS[:best]:
+                condition = f"({condition}) NOT ({fts_query([term], better)})"
+            conditions.append(f"({condition})")
+        alternatives.append(f"({' AND '.join(conditions)})")
+    return " OR ".join(alternatives)
+
+
 def _in_stored_field(table, term, field):
     # Whether the stored `field` has a word starting with the term (for a number, that word), as
     # FTS5 matches it: the stored text is its words, each after a space and the last before one,

@@ -434,6 +434,28 @@ def test_postgresqls_lexemes_follow_every_write(catalogue):
     )
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+@pytest.mark.parametrize("terms", [["mediat"], ["family", "mediator"], ["level4", "mediation"]])
+def test_sqlites_index_lists_each_tier_as_the_stored_fields_place_it(catalogue, terms):
+    # A tier is read from the FTS5 index when the walk through the catalogue falls short; it must
+    # hold the matches whose stored fields place each term as one of its ways.
+    QualificationFactory(title="Family Support Level 4", overview="Mediation and advocacy.")
+    table, found = Qualification._meta.db_table, set()
+    match = search.match_sql(table, terms, "sqlite")
+    for _, ways in search.tiers(terms):
+        tier = search.tier_sql(table, terms, ways, "sqlite")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s",
+                [search.fts_tier_query(terms, ways)],
+            )
+            from_index = {pk for (pk,) in cursor.fetchall()}
+
+        assert from_index == _ids((f"{match[0]} AND {tier[0]}", match[1] + tier[1])), ways
+        found |= from_index
+    assert len(found) == len(_ids(match)) > 0  # every match is in one tier
+
+
 def _search_entries():
     # (the qualification table's columns that PostgreSQL's narrow copy holds, the copy's), by id.
     columns = (
