@@ -50,6 +50,8 @@ def addresses(size):
         ("list: middle page", f"/?page={middle_page}"),
         ("filter: level 3", "/?level=3"),
         ("search: one word, many hits", "/?q=management"),
+        ("search: a word in many titles", "/?q=certificate"),
+        ("search: a level", "/?q=level+3"),
         ("search: two words", "/?q=team+leader"),
         ("search: the seed's role", "/?q=family+mediator"),
         ("search: number", "/?q=601%2F4433%2F6"),

@@ -118,7 +118,10 @@ class CatalogueQuery:
     # SQLite reads a tier in title order through at most this many rows of the catalogue per row
     # the page needs (a tier in 1 of 20 rows or more), before asking its index for the tier.
     ROWS_WALKED_PER_ROW = 20
-    # PostgreSQL walks its narrow copy's index (every column in it, no row read) this far.
+    # When that falls short, PostgreSQL lists a tier of its narrow copy from the GIN indexes and
+    # sorts it if it has no more rows than this; a larger one is walked further, this many rows
+    # per row needed, from the copy's index (every column in it, no row read).
+    ENTRY_TIER_SORTED_AT_MOST = 2000
     ENTRY_ROWS_WALKED_PER_ROW = 250
 
     def __init__(self, model, connection, *, q, filters):
@@ -370,33 +373,66 @@ class CatalogueQuery:
 
     def _postgresql_tier_ids(self, ways, limit):
         # A tier whose every word is in the heading or the keywords is read from the narrow copy
-        # of those (search.ENTRY_TABLE, migration 0028): walked in title order from its index
-        # alone, and if that falls short, listed from its GIN indexes and put in title order. A
-        # tier with a word only in the body asks the qualification table's weighted vector.
+        # of those (search.ENTRY_TABLE, migration 0028); one with a word only in the body, from
+        # the qualification table. Walked first, ROWS_WALKED_PER_ROW rows of the catalogue in
+        # title order per row needed; if that falls short, the copy's tier is listed from its GIN
+        # indexes as far as ENTRY_TIER_SORTED_AT_MOST rows and, if that is all of it, put in
+        # title order, and a larger one walked further, ENTRY_ROWS_WALKED_PER_ROW rows per row
+        # needed, from the copy's index alone. What is still short is listed whole and sorted.
+        # A filtered search walks the qualification table's catalogue index, which has the
+        # filters' columns in its key: the copy's index would be read entry by entry past them.
         lowest = len(search.FIELDS) - 1
         narrow = all(best < lowest for way in ways for best in way)
-        table = search.ENTRY_TABLE if narrow else self.table
-        vectors = search.VECTORS[1:] if narrow else search.VECTORS
-        walked = limit * (self.ENTRY_ROWS_WALKED_PER_ROW if narrow else self.ROWS_WALKED_PER_ROW)
-        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
-        where, params = self._where(match=False, table=table)
-        order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
-        # The walk is a subquery: given the whole condition, the planner would rather list a
-        # common tier from its indexes and sort it than walk the catalogue index.
-        columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
-        ids = self._ids(
-            f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", {columns} '
-            f'FROM "{table}" WHERE {where} {order}) AS "{table}" WHERE {tier} {order}',
-            [*params, walked, *tier_params, limit],
-        )
+        listed_from = search.ENTRY_TABLE if narrow else self.table
+        walked_from = listed_from if not self.filters else self.table
+
+        def walk(rows_per_row):
+            # A subquery: given the whole condition, the planner would rather list a common tier
+            # from its indexes and sort it than walk the catalogue index.
+            table = walked_from
+            tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
+            where, params = self._where(match=False, table=table)
+            vectors = search.VECTORS[1:] if table == search.ENTRY_TABLE else search.VECTORS
+            columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
+            order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
+            return self._ids(
+                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", '
+                f'{columns} FROM "{table}" WHERE {where} {order}) AS "{table}" '
+                f"WHERE {tier} {order}",
+                [*params, limit * rows_per_row, *tier_params, limit],
+            )
+
+        ids = walk(self.ROWS_WALKED_PER_ROW)
         if len(ids) == limit:
             return ids
-        # A rare tier, or one whose rows come later in title order: all of it, then in title
-        # order. Its OFFSET 0 keeps the planner from walking the catalogue index in the hope of
-        # meeting rows it has too few of.
+        # The tier listed from its indexes. OFFSET 0 keeps the planner from walking the
+        # catalogue index instead, in the hope of meeting rows it has too few of.
+        table = listed_from
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
+        where, params = self._where(match=False, table=table)
+        listed = (
+            f'SELECT "{table}"."id", "{table}"."title" FROM "{table}" '
+            f"WHERE {where} AND {tier} OFFSET 0"
+        )
+        if narrow:
+            at_most = self.ENTRY_TIER_SORTED_AT_MOST
+            rows = self._read(
+                f"WITH tier AS MATERIALIZED (SELECT * FROM ({listed}) AS listed LIMIT %s) "
+                "SELECT counted.total, first.id FROM (SELECT COUNT(*) AS total FROM tier) AS "
+                "counted LEFT JOIN (SELECT id, title FROM tier ORDER BY title, id LIMIT %s) AS "
+                "first ON TRUE ORDER BY first.title, first.id",
+                [*params, *tier_params, at_most + 1, limit],
+            )
+            if rows[0][0] <= at_most:
+                return [pk for _, pk in rows if pk is not None]
+            if walked_from == search.ENTRY_TABLE:
+                ids = walk(self.ENTRY_ROWS_WALKED_PER_ROW)
+                if len(ids) == limit:
+                    return ids
+        # A rare tier, or one whose rows come later in title order: all of it, in title order.
         return self._ids(
-            f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title" FROM '
-            f'"{table}" WHERE {where} AND {tier} OFFSET 0) AS "{table}" {order}',
+            f'SELECT "{table}"."id" FROM ({listed}) AS "{table}" '
+            f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s',
             [*params, *tier_params, limit],
         )
 

@@ -185,10 +185,18 @@ def ranked_catalogue(db):
                     )
 
 
-# A search matching more than it counts lists its best, tier by tier; with a walk of one row per
-# row needed, the walk through the catalogue falls short and the tier is read from the indexes
-# (PostgreSQL) or every match is ranked (SQLite).
-@pytest.mark.parametrize("walked", [None, 1])
+# A search matching more than it counts lists its best, tier by tier, each read whichever way:
+# as the defaults have it; with every walk one row per row needed, so that each falls short and the
+# tier is read from the indexes (PostgreSQL) or the FTS5 index (SQLite); and on PostgreSQL with
+# every tier of the narrow copy too large to list and sort, so that it is walked further.
+@pytest.mark.parametrize(
+    "reading",
+    [
+        {},
+        {"ROWS_WALKED_PER_ROW": 1, "ENTRY_ROWS_WALKED_PER_ROW": 1, "ENTRY_TIER_SORTED_AT_MOST": 1},
+        {"ROWS_WALKED_PER_ROW": 1, "ENTRY_TIER_SORTED_AT_MOST": 1},
+    ],
+)
 @pytest.mark.parametrize(
     "params",
     [
@@ -200,13 +208,12 @@ def ranked_catalogue(db):
     ],
 )
 def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(
-    client, ranked_catalogue, monkeypatch, params, walked
+    client, ranked_catalogue, monkeypatch, params, reading
 ):
     limit = 25  # not a whole number of pages
     monkeypatch.setattr(CatalogueQuery, "COUNT_LIMIT", limit)
-    if walked:
-        monkeypatch.setattr(CatalogueQuery, "ROWS_WALKED_PER_ROW", walked)
-        monkeypatch.setattr(CatalogueQuery, "ENTRY_ROWS_WALKED_PER_ROW", walked)
+    for name, value in reading.items():
+        monkeypatch.setattr(CatalogueQuery, name, value)
     expected = list(
         Qualification.objects.published()
         .filter_by(level=params.get("level"))
