@@ -115,8 +115,8 @@ class CatalogueQuery:
     # A search counts this many matches at most; past it, the page says "more than 1,000" and
     # lists the best 1,000 (fifty pages, more than anyone pages through rather than narrowing).
     COUNT_LIMIT = 1000
-    # SQLite reads a tier in title order through at most this many rows of the catalogue per row
-    # the page needs (a tier in 1 of 20 rows or more), before asking its index for the tier.
+    # A tier is first read in title order through at most this many rows of the catalogue per
+    # row the page needs (a tier in 1 of 20 rows or more), before its indexes are asked.
     ROWS_WALKED_PER_ROW = 20
     # When that falls short, PostgreSQL lists a tier of its narrow copy from the GIN indexes and
     # sorts it if it has no more rows than this; a larger one is walked further, this many rows

@@ -20,7 +20,11 @@ matched decides the rank, so a title match comes before a passing mention.
 
 The match and the rank are SQL (`match_sql`, `rank_sql`), shared by the queryset's `search()` and
 the catalogue's own page query (querysets.CatalogueQuery), which reads a search matching many rows
-a rank at a time (`tiers`, `tier_sql`).
+a rank at a time (`tiers`, `tier_sql`; on SQLite `fts_tier_query`). On PostgreSQL the catalogue
+matches a word as the lexemes of the catalogue its stem starts (`find_lexemes`, migration 0027),
+the same rows as the prefix the queryset asks for, from less of the GIN index's work, and reads a
+tier of title and keyword matches from a narrow copy of what a tier needs (`ENTRY_TABLE`,
+migration 0028).
 """
 
 import functools
