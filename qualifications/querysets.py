@@ -375,66 +375,80 @@ class CatalogueQuery:
         # A tier whose every word is in the heading or the keywords is read from the narrow copy
         # of those (search.ENTRY_TABLE, migration 0028); one with a word only in the body, from
         # the qualification table. Walked first, ROWS_WALKED_PER_ROW rows of the catalogue in
-        # title order per row needed; if that falls short, the copy's tier is listed from its GIN
-        # indexes as far as ENTRY_TIER_SORTED_AT_MOST rows and, if that is all of it, put in
-        # title order, and a larger one walked further, ENTRY_ROWS_WALKED_PER_ROW rows per row
-        # needed, from the copy's index alone. What is still short is listed whole and sorted.
-        # A filtered search walks the qualification table's catalogue index, which has the
-        # filters' columns in its key: the copy's index would be read entry by entry past them.
+        # title order per row needed; if that falls short, in the same statement, the copy's tier
+        # is listed from its GIN indexes as far as ENTRY_TIER_SORTED_AT_MOST rows and, if that is
+        # all of it, put in title order; a larger one is walked further, ENTRY_ROWS_WALKED_PER_ROW
+        # rows per row needed, from the copy's index alone, and what is still short is listed
+        # whole and sorted. A filtered search walks the qualification table's catalogue index,
+        # which has the filters' columns in its key: the copy's index would be read entry by
+        # entry past them.
         lowest = len(search.FIELDS) - 1
         narrow = all(best < lowest for way in ways for best in way)
         listed_from = search.ENTRY_TABLE if narrow else self.table
         walked_from = listed_from if not self.filters else self.table
-
-        def walk(rows_per_row):
-            # A subquery: given the whole condition, the planner would rather list a common tier
-            # from its indexes and sort it than walk the catalogue index.
-            table = walked_from
-            tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
-            where, params = self._where(match=False, table=table)
-            vectors = search.VECTORS[1:] if table == search.ENTRY_TABLE else search.VECTORS
-            columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
-            order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
-            return self._ids(
-                f'SELECT "{table}"."id" FROM (SELECT "{table}"."id", "{table}"."title", '
-                f'{columns} FROM "{table}" WHERE {where} {order}) AS "{table}" '
-                f"WHERE {tier} {order}",
-                [*params, limit * rows_per_row, *tier_params, limit],
-            )
-
-        ids = walk(self.ROWS_WALKED_PER_ROW)
-        if len(ids) == limit:
+        listed, listed_params = self._tier_listed(listed_from, ways)
+        at_most = self.ENTRY_TIER_SORTED_AT_MOST if narrow else None
+        ids, total = self._walked_or_listed(
+            self._tier_walk(walked_from, ways, limit, self.ROWS_WALKED_PER_ROW),
+            (f"SELECT * FROM ({listed}) AS tier LIMIT %s", [*listed_params, at_most + 1])
+            if narrow
+            else (listed, listed_params),
+            limit,
+        )
+        if total is None or at_most is None or total <= at_most:
             return ids
-        # The tier listed from its indexes. OFFSET 0 keeps the planner from walking the
-        # catalogue index instead, in the hope of meeting rows it has too few of.
-        table = listed_from
+        further = walked_from == search.ENTRY_TABLE
+        walk = self._tier_walk(walked_from, ways, limit, self.ENTRY_ROWS_WALKED_PER_ROW)
+        return self._walked_or_listed(walk if further else None, (listed, listed_params), limit)[0]
+
+    def _tier_walk(self, table, ways, limit, rows_per_row):
+        # SQL and its parameters for (id, title) of the first `limit` rows of the tier among
+        # `rows_per_row` rows per row of `table`'s catalogue in title order. A subquery: given the
+        # whole condition, the planner would rather list a common tier from its indexes and sort
+        # it than walk the catalogue index.
         tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
         where, params = self._where(match=False, table=table)
-        listed = (
+        vectors = search.VECTORS[1:] if table == search.ENTRY_TABLE else search.VECTORS
+        columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
+        order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
+        return (
+            f'SELECT "{table}"."id", "{table}"."title" FROM (SELECT "{table}"."id", '
+            f'"{table}"."title", {columns} FROM "{table}" WHERE {where} {order}) AS "{table}" '
+            f"WHERE {tier} {order}",
+            [*params, limit * rows_per_row, *tier_params, limit],
+        )
+
+    def _tier_listed(self, table, ways):
+        # SQL and its parameters for (id, title) of every row of the tier in `table`, from its
+        # indexes. OFFSET 0 keeps the planner from walking the catalogue index instead, in the
+        # hope of meeting rows it has too few of.
+        tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
+        where, params = self._where(match=False, table=table)
+        return (
             f'SELECT "{table}"."id", "{table}"."title" FROM "{table}" '
-            f"WHERE {where} AND {tier} OFFSET 0"
+            f"WHERE {where} AND {tier} OFFSET 0",
+            [*params, *tier_params],
         )
-        if narrow:
-            at_most = self.ENTRY_TIER_SORTED_AT_MOST
-            rows = self._read(
-                f"WITH tier AS MATERIALIZED (SELECT * FROM ({listed}) AS listed LIMIT %s) "
-                "SELECT counted.total, first.id FROM (SELECT COUNT(*) AS total FROM tier) AS "
-                "counted LEFT JOIN (SELECT id, title FROM tier ORDER BY title, id LIMIT %s) AS "
-                "first ON TRUE ORDER BY first.title, first.id",
-                [*params, *tier_params, at_most + 1, limit],
-            )
-            if rows[0][0] <= at_most:
-                return [pk for _, pk in rows if pk is not None]
-            if walked_from == search.ENTRY_TABLE:
-                ids = walk(self.ENTRY_ROWS_WALKED_PER_ROW)
-                if len(ids) == limit:
-                    return ids
-        # A rare tier, or one whose rows come later in title order: all of it, in title order.
-        return self._ids(
-            f'SELECT "{table}"."id" FROM ({listed}) AS "{table}" '
-            f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s',
-            [*params, *tier_params, limit],
+
+    def _walked_or_listed(self, walk, listed, limit):
+        """(ids, None) of the `walk` ((SQL, parameters) of ids and titles in title order) if it
+        found `limit` rows, else (the first `limit` ids of `listed` in title order, how many
+        `listed` had), in one statement that reads `listed` only when the walk falls short."""
+        walked = "SELECT 0, NULL, id, title FROM walked UNION ALL " if walk else ""
+        short = "WHERE (SELECT COUNT(*) FROM walked) < %s" if walk else "WHERE %s > 0"
+        rows = self._read(
+            (f"WITH walked AS MATERIALIZED ({walk[0]}), " if walk else "WITH ")
+            + f"listed AS MATERIALIZED ({listed[0]}) {walked}"
+            "SELECT 1, counted.total, first.id, first.title FROM "
+            "(SELECT COUNT(*) AS total FROM listed) AS counted LEFT JOIN "
+            "(SELECT id, title FROM listed ORDER BY title, id LIMIT %s) AS first ON TRUE "
+            f"{short} ORDER BY 1, 4, 3",
+            [*(walk[1] if walk else []), *listed[1], limit, limit],
         )
+        if walk and rows and rows[-1][0] == 0:
+            return [pk for _, _, pk, _ in rows], None
+        listed_rows = [(total, pk) for part, total, pk, _ in rows if part == 1]
+        return [pk for _, pk in listed_rows if pk is not None], listed_rows[0][0]
 
     def _ids(self, sql, params):
         return [pk for (pk,) in self._read(sql, params)]
