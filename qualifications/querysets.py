@@ -386,20 +386,21 @@ class CatalogueQuery:
         narrow = all(best < lowest for way in ways for best in way)
         listed_from = search.ENTRY_TABLE if narrow else self.table
         walked_from = listed_from if not self.filters else self.table
-        listed, listed_params = self._tier_listed(listed_from, ways)
-        at_most = self.ENTRY_TIER_SORTED_AT_MOST if narrow else None
+        listed = self._tier_listed(listed_from, ways)
+        at_most = self.ENTRY_TIER_SORTED_AT_MOST
         ids, total = self._walked_or_listed(
             self._tier_walk(walked_from, ways, limit, self.ROWS_WALKED_PER_ROW),
-            (f"SELECT * FROM ({listed}) AS tier LIMIT %s", [*listed_params, at_most + 1])
+            (f"SELECT * FROM ({listed[0]}) AS tier LIMIT %s", [*listed[1], at_most + 1])
             if narrow
-            else (listed, listed_params),
+            else listed,
             limit,
         )
-        if total is None or at_most is None or total <= at_most:
+        if not narrow or total is None or total <= at_most:
             return ids
-        further = walked_from == search.ENTRY_TABLE
-        walk = self._tier_walk(walked_from, ways, limit, self.ENTRY_ROWS_WALKED_PER_ROW)
-        return self._walked_or_listed(walk if further else None, (listed, listed_params), limit)[0]
+        walk = None
+        if walked_from == search.ENTRY_TABLE:
+            walk = self._tier_walk(walked_from, ways, limit, self.ENTRY_ROWS_WALKED_PER_ROW)
+        return self._walked_or_listed(walk, listed, limit)[0]
 
     def _tier_walk(self, table, ways, limit, rows_per_row):
         # SQL and its parameters for (id, title) of the first `limit` rows of the tier among
