@@ -479,12 +479,20 @@ def test_postgresqls_search_entries_follow_every_write(catalogue):
     plumbing.live_until = timezone.now()
     Qualification.objects.bulk_update([plumbing], ["live_until"])
     Qualification.objects.get(title__startswith="Bookkeeping").delete()
+    # bulk_create, its search text written in the same pass (as the synthetic catalogue is made).
+    woodland = QualificationFactory.build(
+        title="Woodland Crafts", awarding_organisation=new.awarding_organisation
+    )
+    woodland.set_search_document()
+    Qualification.objects.bulk_create([woodland])
 
     qualifications, entries = _search_entries()
 
     assert entries == qualifications
-    assert len(entries) == 3
-    assert "apiarist" in entries[-1][-1]  # the keywords' vector, as the role's save left it
+    assert len(entries) == 4
+    by_id = {entry[0]: entry for entry in entries}
+    assert "apiarist" in by_id[new.pk][-1]  # the keywords' vector, as the role's save left it
+    assert "woodland" in by_id[woodland.pk][-2]  # the heading's vector, as bulk_create wrote it
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy")
