@@ -422,11 +422,18 @@ def test_postgresqls_lexemes_are_those_its_stem_starts(catalogue):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's lexemes")
 def test_postgresqls_lexemes_follow_every_write(catalogue):
-    # Added by the table's triggers, whatever writes the row: a save, then a bulk update.
+    # Added by the table's triggers, whatever writes the row: a save, a bulk update, and a
+    # bulk_create with its search text written in the same pass.
     beekeeping = QualificationFactory(title="Beekeeping Level 2", level=Level.LEVEL_2)
     Qualification.objects.filter(pk=beekeeping.pk).update(search_body=" apiarist honeycombs ")
+    woodland = QualificationFactory.build(
+        title="Woodland Crafts", awarding_organisation=beekeeping.awarding_organisation
+    )
+    woodland.set_search_document()
+    Qualification.objects.bulk_create([woodland])
 
     assert _lexicon(["beekeep"])["beekeep"].lexemes == ("beekeep",)
+    assert _lexicon(["woodl"])["woodl"].lexemes == ("woodland",)
     assert _lexicon(["honey"])["honey"].lexemes == ("honeycomb",)
     assert titles("honey apiar") == ["Beekeeping Level 2"]
     assert list(Qualification.objects.catalogue(q="honey apiar").page(0, 20)) == list(
