@@ -147,17 +147,19 @@ class CatalogueQuery:
         """How many matches are counted at most (None: all of them, as for a listing)."""
         return self.COUNT_LIMIT if self.terms else None
 
-    def _where(self, match=True, table=None):
-        # published() as SQL, the filters, the search's match (unless `match` is False), on the
-        # columns of `table` (the qualification table, or another with the same columns).
+    def _where(self, match=True, table=None, filters=None):
+        # published() as SQL, the filters (or `filters`, the same kind), the search's match
+        # (unless `match` is False), on the columns of `table` (the qualification table, or
+        # another with the same columns).
         table, adapt = table or self.table, self.connection.ops.adapt_datetimefield_value
+        filters = self.filters if filters is None else filters
         conditions = [
             f'"{table}"."status" = %s',
             f'("{table}"."live_from" IS NULL OR "{table}"."live_from" <= %s)',
             f'("{table}"."live_until" IS NULL OR "{table}"."live_until" > %s)',
-            *(f'"{table}"."{column}" = %s' for column in self.filters),
+            *(f'"{table}"."{column}" = %s' for column in filters),
         ]
-        params = [Status.PUBLISHED.value, adapt(self.now), adapt(self.now), *self.filters.values()]
+        params = [Status.PUBLISHED.value, adapt(self.now), adapt(self.now), *filters.values()]
         if self.terms and match:
             match_condition, match_params = search.match_sql(
                 table, self.terms, self.vendor, self.lexicon
@@ -373,42 +375,65 @@ class CatalogueQuery:
 
     def _postgresql_tier_ids(self, ways, limit):
         # A tier whose every word is in the heading or the keywords is read from the narrow copy
-        # of those (search.ENTRY_TABLE, migration 0028); one with a word only in the body, from
-        # the qualification table. Walked first, ROWS_WALKED_PER_ROW rows of the catalogue in
-        # title order per row needed; if that falls short, in the same statement, the copy's tier
-        # is listed from its GIN indexes as far as ENTRY_TIER_SORTED_AT_MOST rows and, if that is
+        # of those (search.ENTRY_TABLE, migrations 0028 and 0029); one with a word only in the
+        # body, from the qualification table. A tier of the copy with a level word in the heading
+        # ("level 3", search.level_named) is read as two parts, in title order together: its rows
+        # at that level, in the copy's level order (a level's rows are seldom early in title
+        # order), and the few at another level whose heading names it, from the copy's partial
+        # index of those.
+        narrow = self._narrow(ways)
+        level = search.level_named(self.terms, ways) if narrow else None
+        if level is None:
+            return [pk for pk, _ in self._postgresql_tier_rows(ways, limit, self.filters)]
+        at_level = []
+        if self.filters.get("level", level) == level:
+            at_level = self._postgresql_tier_rows(ways, limit, self.filters | {"level": level})
+        return self._with_those_naming(level, ways, limit, at_level)
+
+    @staticmethod
+    def _narrow(ways):
+        # Whether every word of the tier is in a field the narrow copy has (not the lowest).
+        lowest = len(search.FIELDS) - 1
+        return all(best < lowest for way in ways for best in way)
+
+    def _postgresql_tier_rows(self, ways, limit, filters):
+        # (id, title) of the first `limit` rows of the tier with `filters`, in title order. Walked
+        # first, ROWS_WALKED_PER_ROW rows of the catalogue in title order (in level order, for a
+        # level) per row needed; if that falls short, in the same statement, the copy's tier is
+        # listed from its GIN indexes as far as ENTRY_TIER_SORTED_AT_MOST rows and, if that is
         # all of it, put in title order; a larger one is walked further, ENTRY_ROWS_WALKED_PER_ROW
         # rows per row needed, from the copy's index alone, and what is still short is listed
-        # whole and sorted. A filtered search walks the qualification table's catalogue index,
-        # which has the filters' columns in its key: the copy's index would be read entry by
-        # entry past them.
-        lowest = len(search.FIELDS) - 1
-        narrow = all(best < lowest for way in ways for best in way)
+        # whole and sorted. A search filtered by more than the level walks the qualification
+        # table's catalogue index, which has the filters' columns in its key: the copy's indexes
+        # would be read entry by entry past them.
+        narrow = self._narrow(ways)
         listed_from = search.ENTRY_TABLE if narrow else self.table
-        walked_from = listed_from if not self.filters else self.table
-        listed = self._tier_listed(listed_from, ways)
+        walked_from = listed_from if set(filters) <= {"level"} else self.table
+        listed = self._tier_listed(listed_from, ways, filters)
         at_most = self.ENTRY_TIER_SORTED_AT_MOST
-        ids, total = self._walked_or_listed(
-            self._tier_walk(walked_from, ways, limit, self.ROWS_WALKED_PER_ROW),
+        rows, total = self._walked_or_listed(
+            self._tier_walk(walked_from, ways, limit, self.ROWS_WALKED_PER_ROW, filters),
             (f"SELECT * FROM ({listed[0]}) AS tier LIMIT %s", [*listed[1], at_most + 1])
             if narrow
             else listed,
             limit,
         )
         if not narrow or total is None or total <= at_most:
-            return ids
+            return rows
         walk = None
         if walked_from == search.ENTRY_TABLE:
-            walk = self._tier_walk(walked_from, ways, limit, self.ENTRY_ROWS_WALKED_PER_ROW)
+            walk = self._tier_walk(
+                walked_from, ways, limit, self.ENTRY_ROWS_WALKED_PER_ROW, filters
+            )
         return self._walked_or_listed(walk, listed, limit)[0]
 
-    def _tier_walk(self, table, ways, limit, rows_per_row):
-        # SQL and its parameters for (id, title) of the first `limit` rows of the tier among
-        # `rows_per_row` rows per row of `table`'s catalogue in title order. A subquery: given the
-        # whole condition, the planner would rather list a common tier from its indexes and sort
-        # it than walk the catalogue index.
+    def _tier_walk(self, table, ways, limit, rows_per_row, filters):
+        # SQL and its parameters for (id, title) of the first `limit` rows of the tier with
+        # `filters` among `rows_per_row` rows per row of `table`'s catalogue in title order. A
+        # subquery: given the whole condition, the planner would rather list a common tier from
+        # its indexes and sort it than walk the catalogue index.
         tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
-        where, params = self._where(match=False, table=table)
+        where, params = self._where(match=False, table=table, filters=filters)
         vectors = search.VECTORS[1:] if table == search.ENTRY_TABLE else search.VECTORS
         columns = ", ".join(f'"{table}"."{column}"' for column in vectors)
         order = f'ORDER BY "{table}"."title", "{table}"."id" LIMIT %s'
@@ -419,22 +444,40 @@ class CatalogueQuery:
             [*params, limit * rows_per_row, *tier_params, limit],
         )
 
-    def _tier_listed(self, table, ways):
-        # SQL and its parameters for (id, title) of every row of the tier in `table`, from its
-        # indexes. OFFSET 0 keeps the planner from walking the catalogue index instead, in the
-        # hope of meeting rows it has too few of.
+    def _tier_listed(self, table, ways, filters, condition=("TRUE", ())):
+        # SQL and its parameters for (id, title) of every row of the tier with `filters` (and
+        # `condition`, SQL and its parameters) in `table`, from its indexes. OFFSET 0 keeps the
+        # planner from walking the catalogue index instead, in the hope of meeting rows it has
+        # too few of.
         tier, tier_params = search.tier_sql(table, self.terms, ways, self.vendor, self.lexicon)
-        where, params = self._where(match=False, table=table)
+        where, params = self._where(match=False, table=table, filters=filters)
         return (
             f'SELECT "{table}"."id", "{table}"."title" FROM "{table}" '
-            f"WHERE {where} AND {tier} OFFSET 0",
-            [*params, *tier_params],
+            f"WHERE {condition[0]} AND {where} AND {tier} OFFSET 0",
+            [*condition[1], *params, *tier_params],
+        )
+
+    def _with_those_naming(self, level, ways, limit, at_level):
+        # The ids of the first `limit`, in title order, of `at_level` ((id, title) of the tier's
+        # rows at `level`) and the tier's rows at another level whose heading names `level`.
+        table = search.ENTRY_TABLE
+        naming, params = self._tier_listed(
+            table,
+            ways,
+            self.filters,
+            (f'"{table}"."names_other_level" AND "{table}"."level" <> %s', [level]),
+        )
+        return self._ids(
+            f"SELECT id FROM (({naming}) UNION ALL SELECT * FROM unnest(%s::bigint[], %s::text[])) "
+            "AS tier ORDER BY title, id LIMIT %s",
+            [*params, [pk for pk, _ in at_level], [title for _, title in at_level], limit],
         )
 
     def _walked_or_listed(self, walk, listed, limit):
-        """(ids, None) of the `walk` ((SQL, parameters) of ids and titles in title order) if it
-        found `limit` rows, else (the first `limit` ids of `listed` in title order, how many
-        `listed` had), in one statement that reads `listed` only when the walk falls short."""
+        """(rows, None) of the `walk` ((SQL, parameters) of ids and titles in title order) if it
+        found `limit` rows, else (the first `limit` rows of `listed` in title order, how many
+        `listed` had), in one statement that reads `listed` only when the walk falls short. Each
+        row is (id, title)."""
         walked = "SELECT 0, NULL, id, title FROM walked UNION ALL " if walk else ""
         short = "WHERE (SELECT COUNT(*) FROM walked) < %s" if walk else "WHERE %s > 0"
         rows = self._read(
@@ -447,9 +490,9 @@ class CatalogueQuery:
             [*(walk[1] if walk else []), *listed[1], limit, limit],
         )
         if walk and rows and rows[-1][0] == 0:
-            return [pk for _, _, pk, _ in rows], None
-        listed_rows = [(total, pk) for part, total, pk, _ in rows if part == 1]
-        return [pk for _, pk in listed_rows if pk is not None], listed_rows[0][0]
+            return [(pk, title) for _, _, pk, title in rows], None
+        listed_rows = [(total, pk, title) for part, total, pk, title in rows if part == 1]
+        return [(pk, title) for _, pk, title in listed_rows if pk is not None], listed_rows[0][0]
 
     def _ids(self, sql, params):
         return [pk for (pk,) in self._read(sql, params)]

@@ -379,6 +379,21 @@ def tiers(search_terms):
     return sorted(ways.items(), reverse=True)
 
 
+# A level, as words() makes it one word ("level 3" is "level3").
+_LEVEL_WORD = re.compile(r"level(\d)")
+
+
+def level_named(search_terms, ways):
+    """The level of a level word of `search_terms` ("level3": 3) that every way of one tier of
+    `tiers()` (`ways`) places in the heading, which names a qualification's own level; else None.
+    """
+    for index, term in enumerate(search_terms):
+        level = _LEVEL_WORD.fullmatch(term)
+        if level and all(way[index] == 0 for way in ways):
+            return int(level[1])
+    return None
+
+
 def tier_sql(table, search_terms, ways, vendor, lexicon=None):
     """SQL and its parameters for a condition on `table`'s rows: they match every term, with the
     rank of `ways` (one tier of `tiers()`), each term's best field being one way's. Read from each

@@ -160,7 +160,8 @@ def test_a_search_lists_exactly_what_the_querysets_search_finds_in_its_order(cli
 @pytest.fixture
 def ranked_catalogue(db):
     """Qualifications with "family" and "mediation" in every pair of fields (title, role, body),
-    some scheduled, lapsed, drafts or at another level: every tier of a two-word search."""
+    some scheduled, lapsed, drafts or at another level: every tier of a two-word search; and two
+    whose titles name a level other than their own."""
     now = timezone.now()
     places = ["title", "role", "body"]
     n = 0
@@ -183,6 +184,9 @@ def ranked_catalogue(db):
                     ProgressionRoleFactory(
                         qualification=qualification, title=" ".join([*words["role"], "worker"])
                     )
+    # A heading names its own level; these name another, and are first in title order.
+    QualificationFactory(title="Award 000 Level 3 Taster", level=Level.LEVEL_2)
+    QualificationFactory(title="Award Family Level 3 Bridge", level=Level.LEVEL_4)
 
 
 # A search matching more than it counts lists its best, tier by tier, each read whichever way:
@@ -205,6 +209,9 @@ def ranked_catalogue(db):
         {"q": "family mediation", "level": 4},
         {"q": "award family mediation"},
         {"q": "award family mediation practice"},  # more words than are read tier by tier
+        {"q": "level 3"},  # read at the level, and at others from those naming it
+        {"q": "level 3 award"},
+        {"q": "level 3", "level": 3},
     ],
 )
 def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(

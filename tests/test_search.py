@@ -512,6 +512,32 @@ def test_postgresqls_search_entries_are_emptied_with_the_catalogue(catalogue):
     assert _search_entries() == [[], []]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy")
+def test_postgresqls_search_entries_mark_the_headings_naming_another_level(db):
+    # A level word other than the qualification's own, in its title, or left by an update() that
+    # does not rewrite the search text; or a word a prefix of such a word matches ("level30").
+    marked = [
+        QualificationFactory(title="Preparing for Level 3 Beekeeping", level=Level.LEVEL_2),
+        QualificationFactory(title="Beekeeping Level30", level=Level.LEVEL_3),
+        QualificationFactory(title="Beekeeping Level 1", level=Level.ENTRY),
+        QualificationFactory(title="Woodland Crafts", level=Level.LEVEL_4),
+    ]
+    Qualification.objects.filter(pk=marked[-1].pk).update(level=Level.LEVEL_5)
+    unmarked = [
+        QualificationFactory(title="Beekeeping Level 2", level=Level.LEVEL_2),
+        QualificationFactory(title="Beekeeping", level=Level.ENTRY),
+        QualificationFactory(title="Beekeeping Level 4", level=Level.LEVEL_3),
+    ]
+    unmarked[-1].level = Level.LEVEL_4  # saved, its heading names only level 4 again
+    unmarked[-1].save()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, names_other_level FROM {search.ENTRY_TABLE}")
+        marks = dict(cursor.fetchall())
+
+    assert marks == {q.pk: True for q in marked} | {q.pk: False for q in unmarked}
+
+
 def test_the_tiers_are_every_rank_best_first():
     tiers = search.tiers(["family", "mediation"])
 
