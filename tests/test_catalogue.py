@@ -237,6 +237,37 @@ def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(
     assert result_titles(client.get("/", params | {"page": 3})) == expected[PAGE_SIZE:limit]
 
 
+@pytest.mark.parametrize("filters", [{}, {"level": 4}, {"subject": "Health"}])
+def test_a_level_searched_for_is_listed_with_the_titles_naming_it_at_other_levels(
+    client, db, monkeypatch, filters
+):
+    # Read as the rows at that level and those at others naming it (on PostgreSQL, from the
+    # narrow copy's level order and its mark of those), merged in title order, filters and all.
+    limit = 5
+    monkeypatch.setattr(CatalogueQuery, "COUNT_LIMIT", limit)
+    for n in range(6):
+        QualificationFactory(
+            title=f"Bridge {n} to Level 3", level=Level.LEVEL_4, subject_area="Health"
+        )
+    for n in range(4):
+        QualificationFactory(
+            title=f"Award {n}", level=Level.LEVEL_3, subject_area=["Health", "Care"][n % 2]
+        )
+        QualificationFactory(title=f"Certificate {n}", level=Level.LEVEL_3, subject_area="Health")
+    expected = list(
+        Qualification.objects.published()
+        .filter_by(level=filters.get("level"), subject_area=filters.get("subject"))
+        .search("level 3")
+        .values_list("title", flat=True)
+    )
+
+    response = client.get("/", {"q": "level 3", **filters})
+
+    assert len(expected) > limit  # read tier by tier
+    assert any(title.startswith("Bridge") for title in expected[:limit])
+    assert result_titles(response) == expected[:limit]
+
+
 def test_an_entrys_address_is_its_qualifications_under_any_script_prefix(seed):
     entry = Qualification.objects.catalogue().page(0, 1)[0]
     try:
