@@ -52,6 +52,7 @@ def addresses(size):
         ("search: one word, many hits", "/?q=management"),
         ("search: a word in many titles", "/?q=certificate"),
         ("search: a level", "/?q=level+3"),
+        ("search: a level and a kind", "/?q=level+3+diploma"),
         ("search: two words", "/?q=team+leader"),
         ("search: the seed's role", "/?q=family+mediator"),
         ("search: number", "/?q=601%2F4433%2F6"),
