@@ -279,15 +279,20 @@ class CatalogueQuery:
     def _search_page(self, start, stop):
         # Counted up to one more than the limit first, in the statement that, if there are no more
         # than that, ranks them all and reads the page. More are read tier by tier where that can
-        # be done, and only the best are offered.
+        # be done, and only the best are offered. The matches are kept with what their rank reads,
+        # as the table's rows are read to match them: joined back to the table, a few hundred
+        # were ranked from a scan of all of it.
         table = self.table
         source, where, params = self._matches()
         rank, rank_params = search.rank_sql(table, self.terms, self.vendor, self.lexicon)
+        columns = ", ".join(
+            f'"{table}"."{column}"' for column in ["id", "title", *search.rank_columns(self.vendor)]
+        )
         rows = self._read(
-            f'WITH matches AS MATERIALIZED (SELECT "{table}"."id" AS id FROM {source} '
+            f"WITH matches AS MATERIALIZED (SELECT {columns} FROM {source} "
             f"WHERE {where} LIMIT %s), counted AS (SELECT COUNT(*) AS total FROM matches), "
             f'keys AS (SELECT "{table}"."id" AS id, "{table}"."title" AS title, {rank} AS rank '
-            f'FROM matches JOIN "{table}" ON "{table}"."id" = matches.id '
+            f'FROM matches AS "{table}" '
             "WHERE (SELECT total FROM counted) <= %s "
             f'ORDER BY rank DESC, "{table}"."title", "{table}"."id" LIMIT %s OFFSET %s) '
             f"SELECT counted.total, {self._ENTRY_COLUMNS} FROM counted LEFT JOIN keys ON TRUE "
