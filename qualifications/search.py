@@ -361,12 +361,6 @@ def rank_sql(table, search_terms, vendor, lexicon=None):
     return f"CAST({' + '.join(cases)} AS DOUBLE PRECISION)", params
 
 
-def rank_columns(vendor):
-    """The columns of a row that `rank_sql` reads: the fields above the lowest, on PostgreSQL as
-    their vectors."""
-    return list(VECTORS[1:] if vendor == "postgresql" else FIELDS[:-1])
-
-
 # Searches of up to this many words can be read tier by tier (`tiers()`): three words have 27 ways
 # of placing them in the fields, in 10 tiers; more words have too many to ask one by one.
 MOST_TIERED_TERMS = 3

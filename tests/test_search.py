@@ -538,6 +538,23 @@ def test_postgresqls_search_entries_mark_the_headings_naming_another_level(db):
     assert marks == {q.pk: True for q in marked} | {q.pk: False for q in unmarked}
 
 
+@pytest.mark.parametrize(
+    ("search_terms", "ways", "level"),
+    [
+        (["level3"], [(0,)], 3),
+        (["diploma", "level3"], [(0, 0), (1, 0)], 3),  # in the heading whichever way
+        (["diploma", "level3"], [(0, 1), (1, 0)], None),  # in the keywords one way
+        (["level3"], [(1,)], None),
+        (["level30"], [(0,)], None),  # not a level, as words() makes them
+        (["level"], [(0,)], None),
+    ],
+)
+def test_a_tier_names_a_level_when_every_way_has_its_level_word_in_the_heading(
+    search_terms, ways, level
+):
+    assert search.level_named(search_terms, ways) == level
+
+
 def test_the_tiers_are_every_rank_best_first():
     tiers = search.tiers(["family", "mediation"])
 
