@@ -392,7 +392,7 @@ class CatalogueQuery:
 
     def _postgresql_tier_ids(self, ways, limit):
         # A tier whose every word is in the heading or the keywords is read from the narrow copy
-        # of those (search.ENTRY_TABLE, migrations 0028 and 0029); one with a word only in the
+        # of those (search.ENTRY_TABLE, migrations 0028 to 0030); one with a word only in the
         # body, from the qualification table. A tier of the copy with a level word in the heading
         # ("level 3", search.level_named) is read as two parts, in title order together: its rows
         # at that level, in the copy's level order (a level's rows are seldom early in title

@@ -24,7 +24,8 @@ a rank at a time (`tiers`, `tier_sql`; on SQLite `fts_tier_query`). On PostgreSQ
 matches a word as the lexemes of the catalogue its stem starts (`find_lexemes`, migration 0027),
 the same rows as the prefix the queryset asks for, from less of the GIN index's work, and reads a
 tier of title and keyword matches from a narrow copy of what a tier needs (`ENTRY_TABLE`,
-migration 0028).
+migration 0028), a tier with a level word in the heading in the copy's level order
+(`level_named`, migrations 0029 and 0030).
 """
 
 import functools
