@@ -1,6 +1,5 @@
 import secrets
 
-import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
@@ -13,7 +12,7 @@ from django.urls import path, reverse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import history, register
+from . import history, register, services
 from .admin_forms import AudienceFormSet, QualificationAdminForm
 from .choices import Status
 from .models import (
@@ -25,7 +24,6 @@ from .models import (
     Qualification,
 )
 from .permissions import can_publish
-from .refresh import one_refresh
 
 # How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
 # lists (it counts them all).
@@ -183,11 +181,26 @@ class QualificationAdmin(VersionAdmin):
         form.editor = request.user
         return form
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The qualification and its inline rows are saved together: rebuild its search text and
-        # mark it updated once, at the end, inside the same transaction.
-        with transaction.atomic(), one_refresh():
-            return super().changeform_view(request, object_id, form_url, extra_context)
+    # The qualification is saved with its inline rows, through the one write path.
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved in save_related(), with its rows
+
+    def save_related(self, request, form, formsets, change):
+        services.qualification_save(
+            form.instance,
+            write_rows=lambda: super(QualificationAdmin, self).save_related(
+                request, form, formsets, change
+            ),
+            user=request.user,
+        )
+
+    def delete_model(self, request, obj):
+        services.qualification_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for qualification in queryset:
+            services.qualification_delete(qualification)
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["conflict"] = getattr(context["adminform"].form, "conflict", None)
@@ -360,27 +373,60 @@ class QualificationAdmin(VersionAdmin):
         )
 
     def _set_status(self, request, qualifications, status, done):
-        with transaction.atomic(), reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment(f"{done.capitalize()}.")
+        with transaction.atomic():
             for qualification in qualifications:
                 qualification.status = status
-                # The row is locked, so a save racing this one waits and then sees the change.
-                qualification.save()
+                services.qualification_save(
+                    qualification, user=request.user, comment=f"{done.capitalize()}."
+                )
         count = len(qualifications)
         self.message_user(
             request, f"{count} qualification{'s' if count != 1 else ''} {done}.", messages.SUCCESS
         )
 
 
+class SharedSaveMixin:
+    """Saves through the write path: every qualification showing what is saved is kept current,
+    without that counting as an edit of it."""
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved in save_related(), with its rows
+
+    def save_related(self, request, form, formsets, change):
+        services.shared_save(
+            form.instance,
+            write_rows=lambda: super(SharedSaveMixin, self).save_related(
+                request, form, formsets, change
+            ),
+        )
+
+
+class RowSaveMixin:
+    """Saves a qualification's row edited on its own through the write path: an edit of its
+    qualification, recorded in its history."""
+
+    def save_model(self, request, obj, form, change):
+        services.row_save(obj, user=request.user, comment="Changed on its own.")
+
+    def delete_model(self, request, obj):
+        qualification = obj.qualification
+        services.qualification_save(
+            qualification, write_rows=obj.delete, user=request.user, comment="Deleted a row."
+        )
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            self.delete_model(request, row)
+
+
 @admin.register(AwardingOrganisation)
-class AwardingOrganisationAdmin(admin.ModelAdmin):
+class AwardingOrganisationAdmin(SharedSaveMixin, admin.ModelAdmin):
     list_display = ["name", "acronym", "recognition_number", "website"]
     search_fields = ["name", "acronym", "recognition_number"]
 
 
 @admin.register(Employer)
-class EmployerAdmin(admin.ModelAdmin):
+class EmployerAdmin(SharedSaveMixin, admin.ModelAdmin):
     list_display = ["name", "qualification_count"]
     search_fields = ["name"]
 
@@ -397,7 +443,7 @@ class EmployerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressionRole)
-class ProgressionRoleAdmin(admin.ModelAdmin):
+class ProgressionRoleAdmin(RowSaveMixin, admin.ModelAdmin):
     """Every job role across the catalogue, to keep titles consistent between qualifications."""
 
     list_display = ["title", "qualification", "order"]
@@ -408,7 +454,7 @@ class ProgressionRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Audience)
-class AudienceAdmin(admin.ModelAdmin):
+class AudienceAdmin(RowSaveMixin, admin.ModelAdmin):
     list_display = ["description", "qualification", "order"]
     list_select_related = ["qualification"]
     search_fields = ["description", "qualification__title"]

@@ -24,9 +24,11 @@ class Conflict:
 
 
 class QualificationAdminForm(forms.ModelForm):
-    """Optimistic locking, as Wagtail and MediaWiki do it: the form carries the version of the
-    qualification it was opened on, and saving it after someone else has saved (an edit, a
-    publish, a restore) is refused with what they changed, the editor's text kept in the form."""
+    """Optimistic locking on the version, as Wagtail does it: the form carries the version of the
+    qualification (in its history) it was opened on, and saving it after someone else has saved
+    a new version (an edit, a publish, a restore, an import) is refused with what they changed,
+    the editor's text kept in the form. What only shows on the qualification (a renamed employer)
+    makes no version, so no conflict."""
 
     edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -39,9 +41,7 @@ class QualificationAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict = None
         if self.instance.pk:
-            # When it was last saved, and the version in its history that save made.
-            latest = history.versions_of(self.instance).values_list("pk", flat=True).first()
-            self.initial["edit_version"] = f"{self.instance.updated_at.isoformat()} {latest or ''}"
+            self.initial["edit_version"] = str(_latest_version_pk(self.instance) or "")
 
     def clean(self):
         cleaned_data = super().clean()
@@ -51,21 +51,15 @@ class QualificationAdminForm(forms.ModelForm):
 
     def _refuse_if_saved_meanwhile(self, opened_on):
         # Locked until the admin's transaction ends, so a concurrent save waits, then sees ours.
-        saved = (
-            Qualification.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-        opened_at, _, opened_version = opened_on.partition(" ")
-        if saved is None or saved.isoformat() == opened_at:
-            return
+        Qualification.objects.select_for_update().filter(pk=self.instance.pk).exists()
         versions = history.versions_of(self.instance)
-        started_from = versions.filter(pk=opened_version).first() if opened_version else None
         latest = versions.first()
+        if latest is None or str(latest.pk) == opened_on:
+            return
+        started_from = versions.filter(pk=opened_on).first() if opened_on.isdigit() else None
         self.conflict = Conflict(
-            saved_by=_name(latest.revision.user) if latest else "Someone",
-            saved_at=latest.revision.date_created if latest else saved,
+            saved_by=_name(latest.revision.user),
+            saved_at=latest.revision.date_created,
             changes=history.differences(
                 history.version_snapshot(started_from), history.current_snapshot(self.instance)
             )
@@ -74,9 +68,7 @@ class QualificationAdminForm(forms.ModelForm):
         )
         # Saving again after reading the changes is a deliberate merge: let it through.
         self.data = self.data.copy()
-        self.data[self.add_prefix("edit_version")] = (
-            f"{saved.isoformat()} {latest.pk if latest else ''}"
-        )
+        self.data[self.add_prefix("edit_version")] = str(latest.pk)
         when = date_format(timezone.localtime(self.conflict.saved_at), "j F Y, H:i:s")
         raise ValidationError(
             f"{self.conflict.saved_by} saved this qualification at {when}, while you were "
@@ -84,6 +76,10 @@ class QualificationAdminForm(forms.ModelForm):
             "changed meanwhile (listed above the form), merge, and save again.",
             code="saved_meanwhile",
         )
+
+
+def _latest_version_pk(qualification):
+    return history.versions_of(qualification).values_list("pk", flat=True).first()
 
 
 class AudienceFormSet(BaseInlineFormSet):

@@ -20,6 +20,4 @@ class QualificationsConfig(AppConfig):
     verbose_name = "Qualifications"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
-
         post_migrate.connect(ensure_sqlite_search_triggers, sender=self)

@@ -1,70 +1,71 @@
-"""Serve a rendering kept in the cache: rendered once per version, then served with an ETag,
-Last-Modified and Cache-Control, and a 304 when the browser's copy is current.
+"""Serve a public rendering kept in the cache under what it is made of, with an ETag, a 304 when
+the browser's copy is current, and Cache-Control.
 
-One mechanism for every public rendering (qualification pages, factsheets, the catalogue, open
-data): the cache key and the ETag are made from everything the rendering prints — its own key
-parts, the site's origin (SITE_URL, else the request's scheme and host: pages hold absolute
-URLs), the design (templates and stylesheets) and, for public renderings, the public content's
-version (versions.py), which changes after every edit, publish or withdrawal and when a scheduled
-date passes.
+A rendering's key holds everything it prints: its name and the version of the content it shows,
+read from the database at each request (a qualification's `updated_at`, or the catalogue's
+version, see services.py), the site's origin (pages hold absolute URLs) and the release (a digest
+of the templates, static files and code). A key never names two different renderings, so nothing
+is ever deleted or invalidated: a cache that drops an entry costs one render, never a stale page.
+There is no render lock: two requests for a rendering nobody has kept may both render it.
 
-A rendering is made once however many requests ask for it at the same moment (the first takes a
-lock in the shared cache, the others wait for its result), and text is kept compressed, gzip and
-Brotli, so a kept page is sent as it is to the browsers that accept it. When the cache is
-unavailable, every request renders its own copy and lets no one keep it.
-
-Once an address has been answered with a kept rendering, KeptRenderingsMiddleware answers it again
-in this process, under the same public version, before sessions, users and the view: a kept page
-costs what the health check does.
+Renderings are kept in two tiers, this process's memory ("local", Django's LocMemCache) then the
+shared cache, and text is kept gzip- and Brotli-compressed, sent so to browsers that accept it.
 """
 
 import functools
 import gzip
 import hashlib
+import math
 import re
-import threading
-import time
-from collections import OrderedDict
+from pathlib import Path
 
 import brotli
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import parse_http_date_safe
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
     patch_vary_headers,
 )
-from django.utils.http import parse_etags, parse_http_date_safe
 
 from .site import site_origin
-from .versions import CACHE_SECONDS, design_version, public_version, stored_public_version
 
+# Kept this long at most; what a key names never changes, so this only frees room.
+CACHE_SECONDS = 7 * 24 * 60 * 60
 # How long a browser or CDN may keep a public rendering without asking again (at most: never past
-# the public content's next scheduled change).
+# the next scheduled change of what it shows).
 PUBLIC_MAX_AGE = 300
-# The form a rendering is kept in (see _render_and_keep), part of its cache key: a deploy that
-# changes it never reads what an older one kept.
-KEPT_FORMAT = 2
 # The headers of a rendering that are kept with its body.
 KEPT_HEADERS = ("Content-Type", "Last-Modified")
-# Query parameters that only tell analytics where a visitor came from: the rendering is the same
-# with or without them.
+# Query parameters that only tell analytics where a visitor came from.
 TRACKING_PARAMETER = re.compile(r"utm_\w+|fbclid|gclid")
-# A request that finds another rendering the same thing waits this long for it at most (a
-# factsheet takes well under a second), then renders its own.
-RENDER_WAIT_SECONDS = 10
-RENDER_POLL_SECONDS = 0.05
 # Renderings in these types are kept compressed as well (a PDF is compressed inside already).
 COMPRESSIBLE = re.compile(r"text/|application/(json|xml|atom\+xml|ld\+json)")
 # The codings a kept text is ready in, the most compact first. Brotli's quality 5 is within a
-# fifth of its best (11) at a thirtieth of the time: 0.4 ms for a page rather than 12, which a
-# search seen for the first time would otherwise wait for.
+# fifth of its best (11) at a thirtieth of the time: 0.4 ms for a page rather than 12.
 CODINGS = {
     "br": lambda content: brotli.compress(content, mode=brotli.MODE_TEXT, quality=5),
     "gzip": lambda content: gzip.compress(content, compresslevel=9, mtime=0),
 }
+# What a rendering is made of besides its content: everything a deploy may change.
+RELEASE_FILES = ("templates", "static", "qualifications", "qualsite")
+
+
+@functools.cache
+def release():
+    """A digest of the templates, static files, code and collected static manifest, read once per
+    process: a deploy that changes any of them keys every rendering anew."""
+    digest = hashlib.sha256()
+    paths = [path for folder in RELEASE_FILES for path in (settings.BASE_DIR / folder).rglob("*")]
+    paths.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
+    for path in sorted(p for p in paths if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def without_tracking(query):
@@ -76,193 +77,102 @@ def without_tracking(query):
     return query
 
 
-def serve_kept(request, render, *, key, public=True):
-    """Return the response `render()` gives, kept in the cache under `key` (a tuple naming the
-    rendering, e.g. ("page", slug)) and what it is made from.
+def kept_value(key, make):
+    """The value kept under `key` (a string) in this process or the shared cache, else
+    `make()`'s, kept in both unless it is None."""
+    local = caches["local"]
+    value = local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = make()
+            if value is None:
+                return None
+            cache.set(key, value, CACHE_SECONDS)
+        local.set(key, value, CACHE_SECONDS)
+    return value
 
-    `render` is called on a cache miss only; a (template) response from it other than 200 (a 404
-    or a 410) is returned as it is, never kept. `public=False` is for previews: keep the
-    rendering (its `key` must then hold the content's own version) but let no shared cache store
-    the response. With `settings.KEEP_RENDERINGS` off, every request renders its own.
+
+def serve_kept(request, render, *, key, public=True, next_change=None):
+    """The response `render()` gives, kept under `key` (a tuple: the rendering's name and the
+    version of what it shows) with the origin and the release.
+
+    `render` is called only when nothing is kept; a response from it other than 200 (a 404, a
+    410) is returned as it is, never kept. `public=False` (a preview) lets no browser or shared
+    cache keep the response; `next_change` (a datetime, or None) is when what it shows next
+    changes by itself, which no copy may outlive. With settings.KEEP_RENDERINGS off, every
+    request renders its own.
     """
-    version = public_version() if public else None
-    if not settings.KEEP_RENDERINGS or (version is not None and version.number is None):
-        # Keeping is off, or the cache is unavailable (no version is known to be current, so
-        # nothing may be kept): this request's own rendering, for no one to keep.
+    if not settings.KEEP_RENDERINGS:
         return _never_cached(_rendered(render()))
-    made_from = [
-        *map(str, key),
-        # SITE_URL, or the request's scheme and host when it is not set.
-        site_origin(request),
-        design_version(),
-        str(version.number) if version else "preview",
-    ]
-    cache_key = (
-        f"kept-{KEPT_FORMAT}-" + hashlib.sha256("\n".join(made_from).encode()).hexdigest()[:40]
-    )
+    made_of = "\n".join([*map(str, key), site_origin(request), release()])
+    cache_key = "kept-" + hashlib.sha256(made_of.encode()).hexdigest()[:40]
+    # Weak: the same rendering in any coding.
+    etag = f'W/"{cache_key[5:]}"'
+    # A browser's copy known current from its ETag alone, rendered or not: 304 at once.
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        rendered = None
 
-    kept = _recently_served.get(cache_key) or cache.get(cache_key)
-    if kept is None:
-        if not_modified := _not_modified_without_rendering(request, cache_key):
-            return _with_cache_headers(not_modified, version)
-        kept = _render_once(cache_key, render)
-        if isinstance(kept, HttpResponse):
-            return kept
-    _recently_served.add(cache_key, kept)
-    response = _respond(request, cache_key, kept, version)
-    if version is not None:
-        # What KeptRenderingsMiddleware needs to serve this address again without the view.
-        response.kept_as = (cache_key, version.number)
+        def keep():
+            nonlocal rendered
+            rendered = _rendered(render())
+            if rendered.status_code != 200:
+                return None
+            if public:
+                # Where it was kept, for last_kept() while the database is unavailable.
+                cache.set(_address_key(request), cache_key, CACHE_SECONDS)
+            return _kept_form(rendered)
+
+        kept = kept_value(cache_key, keep)
+        if kept is None:
+            return rendered
+        last_modified = parse_http_date_safe(kept["headers"].get("Last-Modified", ""))
+        response = get_conditional_response(
+            request, etag=etag, last_modified=last_modified
+        ) or _response(request, kept)
+    response["ETag"] = etag
+    if not public:
+        return _never_cached(response)
+    seconds = PUBLIC_MAX_AGE
+    if next_change is not None:
+        seconds = min(seconds, math.floor((next_change - timezone.now()).total_seconds()))
+    patch_cache_control(response, public=True, max_age=max(0, seconds))
     return response
 
 
-def _respond(request, cache_key, kept, version):
-    """The response to `request` from `kept`, the rendering kept under `cache_key`: a 304 if the
-    browser's copy is current, else the most compact coding the browser accepts."""
+def last_kept(request):
+    """The public rendering last kept at the address of `request` (a GET), for it alone, or None:
+    served while the database that says whether it is current is unavailable."""
+    if request.method != "GET" or not settings.KEEP_RENDERINGS:
+        return None
+    cache_key = cache.get(_address_key(request))
+    kept = cache_key and kept_value(cache_key, lambda: None)
+    return _never_cached(_response(request, kept)) if kept else None
+
+
+def _address_key(request):
+    address = f"{site_origin(request)}{request.get_full_path()}"
+    return "kept-at-" + hashlib.sha256(address.encode()).hexdigest()[:40]
+
+
+def _response(request, kept):
     coding = _coding_for(request, kept["bodies"])
-    etag = f'"{cache_key}{"-" + coding if coding else ""}"'
-    if _is_conditional(request) and (
-        not_modified := get_conditional_response(
-            request, etag=etag, last_modified=kept["last_modified"]
-        )
-    ):
-        response = not_modified
-    else:
-        response = HttpResponse(kept["bodies"][coding], headers=kept["headers"])
-        response["ETag"] = etag
-        if coding:
-            response["Content-Encoding"] = coding
+    response = HttpResponse(kept["bodies"][coding], headers=kept["headers"])
+    if coding:
+        response["Content-Encoding"] = coding
     if len(kept["bodies"]) > 1:
         patch_vary_headers(response, ["Accept-Encoding"])
-    return _with_cache_headers(response, version)
+    return response
 
 
-def _is_conditional(request):
-    return "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
-
-
-class KeptRenderingsMiddleware:
-    """Serves a public rendering again, for an address this process has served it at, without
-    the rest of the middleware and the view: a kept page then costs what the health check does.
-
-    After the view has answered an address (path and query string, on the site's origin) with a
-    rendering kept under the current public version, the next request for that address, under
-    that version, is answered from the same kept rendering by `_respond` (ETag, 304, coding), with
-    the headers the view and the inner middleware added (Vary, Content-Disposition, CORS,
-    X-Frame-Options). Only anonymous GETs (no session cookie: a previewer sees drafts) and only
-    while the cache holds the public version; anything else, and any address not seen under this
-    version, goes to the view as usual. Sits after CommonMiddleware, whose Host check and
-    Content-Length apply to these answers too.
-    """
-
-    # Headers `_respond` makes for each request, or takes from the kept rendering.
-    MADE_PER_REQUEST = frozenset(
-        [
-            *("cache-control", "content-encoding", "content-length", "content-type", "etag"),
-            *("expires", "last-modified", "vary"),
-        ]
-    )
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        # (address, origin, public version) -> (cache key, {header: value}, [vary]).
-        self.served = _RecentlyServed(size=1000)
-
-    def __call__(self, request):
-        if not (
-            settings.KEEP_RENDERINGS
-            and request.method == "GET"
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        ):
-            return self.get_response(request)
-        version = stored_public_version()
-        address = (request.get_full_path(), site_origin(request))
-        if (
-            version is not None
-            and version.is_current()
-            and (served := self.served.get((*address, version.number)))
-        ):
-            cache_key, headers, vary = served
-            if (kept := _recently_served.get(cache_key)) is not None:
-                response = _respond(request, cache_key, kept, version)
-                for name, value in headers.items():
-                    response[name] = value
-                patch_vary_headers(response, vary)
-                return response
-        response = self.get_response(request)
-        kept_as = getattr(response, "kept_as", None)
-        if kept_as is not None and response.status_code == 200:
-            cache_key, number = kept_as
-            headers = {
-                name: value
-                for name, value in response.items()
-                if name.lower() not in self.MADE_PER_REQUEST
-            }
-            vary = [name.strip() for name in response.get("Vary", "").split(",") if name.strip()]
-            self.served.add((*address, number), (cache_key, headers, vary))
-        return response
-
-
-class _RecentlyServed:
-    """What this process served last, by key: least recently used first out. What a cache key
-    names never changes (a new version is a new key), so a rendering here is as current as the
-    shared cache's, and a hit skips reading and unpickling it from there: only the public version
-    is read for each request."""
-
-    def __init__(self, size):
-        self.size, self.kept, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, cache_key):
-        with self.lock:
-            kept = self.kept.get(cache_key)
-            if kept is not None:
-                self.kept.move_to_end(cache_key)
-            return kept
-
-    def add(self, cache_key, kept):
-        with self.lock:
-            self.kept[cache_key] = kept
-            self.kept.move_to_end(cache_key)
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-
-
-# A few megabytes at most: pages are about 15 KB with their compressed copies, factsheets 25 KB.
-_recently_served = _RecentlyServed(size=100)
-
-
-def _render_once(cache_key, render):
-    """Return the rendering kept under `cache_key` (rendered here, or by a request that was
-    already rendering it), or `render()`'s response when it is not to be kept."""
-    lock_key = cache_key + "-rendering"
-    deadline = time.monotonic() + RENDER_WAIT_SECONDS
-    while True:
-        if cache.add(lock_key, True, RENDER_WAIT_SECONDS):
-            try:
-                return _render_and_keep(cache_key, render)
-            finally:
-                cache.delete(lock_key)
-        # No lock, yet none could be taken: the cache failed. Or waited long enough.
-        if cache.get(lock_key) is None or time.monotonic() > deadline:
-            return _render_and_keep(cache_key, render)
-        time.sleep(RENDER_POLL_SECONDS)
-        if (kept := cache.get(cache_key)) is not None:
-            return kept
-
-
-def _render_and_keep(cache_key, render):
-    response = _rendered(render())
-    if response.status_code != 200:
-        return response
+def _kept_form(response):
     content = response.content
     headers = {name: response[name] for name in KEPT_HEADERS if name in response}
     bodies = {None: content}
     if COMPRESSIBLE.match(headers.get("Content-Type", "")):
         bodies |= {coding: compress(content) for coding, compress in CODINGS.items()}
-    last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
-    kept = {"bodies": bodies, "headers": headers, "last_modified": last_modified}
-    cache.set(cache_key, kept, CACHE_SECONDS)
-    return kept
+    return {"bodies": bodies, "headers": headers}
 
 
 def _rendered(response):
@@ -280,32 +190,13 @@ def _coding_for(request, bodies):
 
 @functools.lru_cache(maxsize=64)
 def _accepted_codings(header):
-    """The codings an Accept-Encoding header accepts (a frozenset); browsers send a handful of
-    headers, read once each."""
+    """The codings an Accept-Encoding header accepts (a frozenset)."""
     accepted = set()
     for item in header.split(","):
         coding, _, parameters = item.strip().partition(";")
         if not re.fullmatch(r"\s*q\s*=\s*0(\.0*)?\s*", parameters):
             accepted.add(coding.strip().lower())
     return frozenset(accepted)
-
-
-def _not_modified_without_rendering(request, cache_key):
-    """A 304 for a browser whose copy (in any coding) is current although the cache no longer
-    holds it, or None."""
-    current = {f'"{cache_key}{suffix}"' for suffix in ("", *(f"-{c}" for c in CODINGS))}
-    for etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
-        if etag.removeprefix("W/") in current:
-            return get_conditional_response(request, etag=etag)
-    return None
-
-
-def _with_cache_headers(response, version):
-    if version is None:
-        add_never_cache_headers(response)
-    else:
-        patch_cache_control(response, public=True, max_age=version.max_age(PUBLIC_MAX_AGE))
-    return response
 
 
 def _never_cached(response):

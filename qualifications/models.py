@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import reversion
@@ -7,7 +8,6 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from . import refresh, search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
 
@@ -216,7 +216,7 @@ class Qualification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # What the catalogue search matches, kept in step on every save (see search.py).
+    # What the catalogue search matches, written by search.index() on every save (services.py).
     search_heading = models.TextField(editable=False, blank=True, default="")
     search_keywords = models.TextField(editable=False, blank=True, default="")
     search_body = models.TextField(editable=False, blank=True, default="")
@@ -262,22 +262,6 @@ class Qualification(models.Model):
 
     def __str__(self):
         return self.title
-
-    def save(self, *args, **kwargs):
-        if refresh.deferring():
-            # The search text is rebuilt once, when the whole form (rows included) is saved.
-            super().save(*args, **kwargs)
-            refresh.refresh([self.pk])
-            return
-        saved = None
-        if self.pk is not None:
-            # This qualification's own fields come from self, which may hold unsaved edits; its
-            # audiences, roles and employers from the database.
-            saved = Qualification.objects.for_detail_page().filter(pk=self.pk).first()
-        self.set_search_document(rows_from=saved)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *search.FIELDS}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("qualifications:detail", kwargs={"slug": self.slug})
@@ -341,22 +325,27 @@ class Qualification(models.Model):
         description."""
         return summary_of(self.overview)
 
-    def set_search_document(self, rows_from=None):
-        """Fill the search fields from this qualification and the rows of `rows_from`.
+    def next_scheduled_change(self, now=None):
+        """When what the public sees of it next changes by itself (it goes live, is withdrawn,
+        or its page starts saying it can no longer be awarded), or None."""
+        now = now or timezone.now()
+        moments = [self.live_from, self.live_until]
+        if self.certification_end_date is not None:
+            day_after = self.certification_end_date + datetime.timedelta(days=1)
+            moments.append(
+                timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
+            )
+        return min((moment for moment in moments if moment and moment > now), default=None)
 
-        `rows_from` is this qualification as fetched by `for_detail_page()`; None means it has
-        no rows yet.
-        """
-        if rows_from is None:
-            audiences, roles, employer_names = [], [], []
-        else:
-            audiences = rows_from.audiences.all()
-            roles = rows_from.progression_roles.all()
-            employer_names = [
-                support.employer.name for support in rows_from.employer_supports.all()
-            ]
-        for field, text in search.build_document(self, audiences, roles, employer_names).items():
-            setattr(self, field, text)
+    def kept_version(self, now=None):
+        """What its public renderings (page, factsheet, JSON) are kept under: it, as last
+        written (`updated_at` moves on with anything they show), and whether its certification
+        end date has passed, which the page says."""
+        return (
+            self.pk,
+            self.updated_at.isoformat(),
+            self.is_past_certification_end(timezone.localdate(now)),
+        )
 
 
 @reversion.register(follow=["qualification"])
@@ -420,3 +409,16 @@ class EmployerSupport(models.Model):
 
     def __str__(self):
         return str(self.employer)
+
+
+class CatalogueVersion(models.Model):
+    """The public catalogue's version, in one row: listings, feeds and the sitemap are kept under
+    it (kept.py). services.py gives it a new number when a qualification the public may see
+    changes, and when `next_change` (the next scheduled go-live, withdrawal or certification end)
+    has passed."""
+
+    number = models.PositiveBigIntegerField()
+    next_change = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Catalogue version {self.number}"

@@ -11,7 +11,6 @@ from . import search
 from .choices import Level, Status
 from .permissions import can_preview
 from .site import address
-from .versions import kept_per_version
 
 # Synthetic qualifications, made for benchmarks by `generate_synthetic_qualifications`.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -87,7 +86,6 @@ def _live(now):
     )
 
 
-@kept_per_version
 def _sqlite_vocabulary(cursor):
     # The SQLite search index's vocabulary, indexed by trigram (search.Vocabulary): read once per
     # version of the public content in each process, not per misspelling.
@@ -659,10 +657,13 @@ class QualificationQuerySet(models.QuerySet):
             live_counts=live_counts,
         )
 
-    def version_of(self, slug):
-        """The pk, updated_at and status of the qualification with `slug`, or None: what keys its
-        cached page and factsheet, fetched without the rest."""
-        return self.filter(slug=slug).values_list("pk", "updated_at", "status", named=True).first()
+    def for_keeping(self):
+        """Only what keys a qualification's kept renderings and decides who sees them
+        (Qualification.kept_version, is_live, next_scheduled_change)."""
+        return self.only(
+            *("slug", "updated_at", "status", "live_from", "live_until"),
+            "certification_end_date",
+        )
 
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
@@ -676,14 +677,3 @@ class QualificationQuerySet(models.QuerySet):
                 queryset=EmployerSupport.objects.select_related("employer"),
             ),
         )
-
-    def refresh_search_documents(self, updated_at=None):
-        """Recompute the stored search text of these qualifications, and set their `updated_at`
-        too if given, in one UPDATE per 500; returns how many."""
-        qualifications = list(self.for_detail_page())
-        for qualification in qualifications:
-            qualification.set_search_document(rows_from=qualification)
-            if updated_at is not None:
-                qualification.updated_at = updated_at
-        fields = [*search.FIELDS, *(["updated_at"] if updated_at is not None else [])]
-        return self.model.objects.bulk_update(qualifications, fields, batch_size=500)

@@ -16,18 +16,15 @@ import io
 import re
 from dataclasses import dataclass, field
 
-import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connections, transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 
-from . import search
+from . import services
 from .choices import Level, Status
 from .models import AwardingOrganisation, Qualification, qualification_number_validator
-from .versions import public_content_changing
 
 # Files larger than this are refused before they are read (the admin's upload, the command).
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -35,7 +32,7 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 50_000
 # Rows written, and versions recorded, per statement or revision: keeps memory and SQL bounded.
 BATCH_SIZE = 500
-REVISION_SIZE = 1_000
+REVISION_SIZE = services.REVISION_SIZE
 
 NUMBER = "Qualification Number"
 TITLE = "Qualification Title"
@@ -683,27 +680,23 @@ def apply_import(plan, *, user=None, progress=_identity):
         for organisation in plan.new_organisations.values():
             organisation.save()
         for pk, updates in plan.organisation_updates.items():
-            # update(), not save(): nothing the search text holds changes.
-            AwardingOrganisation.objects.filter(pk=pk).update(**updates)
+            organisation = AwardingOrganisation.objects.get(pk=pk)
+            for field, value in updates.items():
+                setattr(organisation, field, value)
+            services.shared_save(organisation)
         taken = set(Qualification.objects.values_list("slug", flat=True))
         for chunk in progress(list(_chunks(plan.created, REVISION_SIZE)), desc="Creating"):
-            _record_versions(_create(chunk, taken), comment, user)
+            services.qualifications_saved(_create(chunk, taken), user=user, comment=comment)
         for chunk in progress(list(_chunks(plan.updated, REVISION_SIZE)), desc="Updating"):
-            _record_versions(_update(chunk, now), comment, user)
-        public_content_changing()
+            services.qualifications_saved(_update(chunk, now), user=user, comment=comment)
     return plan.counts()
 
 
-# What a qualification's search text and its versions hold besides itself.
-ROWS = ("audiences", "progression_roles", "employer_supports__employer")
-
-
 def _create(rows, taken):
-    """Insert new qualifications for these planned rows, as drafts with their search text, and
-    return them with their (empty) rows prefetched. `taken` holds the slugs in use."""
-    qualifications = []
-    for row in rows:
-        qualification = Qualification(
+    """Insert new qualifications for these planned rows, as drafts; returns their pks. `taken`
+    holds the slugs in use."""
+    qualifications = [
+        Qualification(
             **row.values,
             qualification_number=row.qualification_number,
             slug=_free_slug(row, taken),
@@ -711,12 +704,10 @@ def _create(rows, taken):
             awarding_organisation=row.organisation,
             overview="",
         )
-        qualification.set_search_document()
-        qualifications.append(qualification)
+        for row in rows
+    ]
     Qualification.objects.bulk_create(qualifications, batch_size=BATCH_SIZE)
-    # So that recording their versions asks nothing more of the database.
-    prefetch_related_objects(qualifications, *ROWS)
-    return qualifications
+    return [qualification.pk for qualification in qualifications]
 
 
 def _free_slug(row, taken):
@@ -733,20 +724,18 @@ def _free_slug(row, taken):
 
 
 def _update(rows, now):
-    """Write the changed Register facts of these planned rows, with the search text rebuilt;
-    returns the qualifications, fetched whole with their rows."""
+    """Write the changed Register facts of these planned rows; returns their pks."""
     by_pk = {row.qualification_pk: row for row in rows}
-    qualifications = list(Qualification.objects.filter(pk__in=by_pk).for_detail_page())
-    fields = {"updated_at", *search.FIELDS}
+    qualifications = list(Qualification.objects.filter(pk__in=by_pk))
+    fields = {"updated_at"}
     for qualification in qualifications:
         row = by_pk[qualification.pk]
         for change in row.changes:
             setattr(qualification, change.field, row.values[change.field])
             fields.add(change.field)
         qualification.updated_at = now
-        qualification.set_search_document(rows_from=qualification)
     _write_fields(qualifications, sorted(fields))
-    return qualifications
+    return list(by_pk)
 
 
 def _write_fields(qualifications, fields):
@@ -774,16 +763,6 @@ def _write_fields(qualifications, fields):
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
-
-
-def _record_versions(qualifications, comment, user):
-    """Record these qualifications (their rows fetched with them) as one revision."""
-    with reversion.create_revision(atomic=False):
-        reversion.set_comment(comment)
-        if user is not None:
-            reversion.set_user(user)
-        for qualification in qualifications:
-            reversion.add_to_revision(qualification)
 
 
 # WRITING THE REGISTER'S CSV

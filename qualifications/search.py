@@ -485,3 +485,24 @@ def corrected_query(query, finds, closest):
         for term in search_terms
     ]
     return " ".join(corrected) if corrected != search_terms else None
+
+
+def index(qualifications):
+    """Write the search text of these qualifications, each fetched with `for_detail_page()`."""
+    from .models import Qualification
+
+    qualifications = list(qualifications)
+    for qualification in qualifications:
+        document = build_document(
+            qualification,
+            qualification.audiences.all(),
+            qualification.progression_roles.all(),
+            [support.employer.name for support in qualification.employer_supports.all()],
+        )
+        for field, text in document.items():
+            setattr(qualification, field, text)
+    Qualification.objects.bulk_update(qualifications, FIELDS, batch_size=500)
+
+
+def forget(pks):
+    """Forget the search text of the deleted qualifications with these pks."""

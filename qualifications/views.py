@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.sitemaps.views import sitemap
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -24,27 +24,47 @@ from qualsite.cache import cache_is_available
 
 from . import opendata, structured_data
 from .forms import CatalogueSearchForm
-from .kept import serve_kept, without_tracking
+from .kept import kept_value, release, serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
+from .services import catalogue_version
 from .site import absolute_url
-from .versions import CACHE_SECONDS, kept_per_version, public_version
+from .sitemaps import SITEMAPS
 
 logger = logging.getLogger(__name__)
 
 
-@kept_per_version
-def catalogue_facets():
-    """The catalogue's filter values (CatalogueFacets), counted once per version of the public
-    content and kept in the cache, not on every request; each process keeps its copy too."""
-    version = public_version()
-    # The form they are kept in is part of the key: a deploy that changes it reads none kept before.
-    key = f"catalogue-facets-2-{version.number}"
-    facets = cache.get(key) if version.number is not None else None
-    if facets is None:
-        facets = Qualification.objects.catalogue_facets()
-        cache.set(key, facets, CACHE_SECONDS)
-    return facets
+def catalogue_facets(version=None):
+    """The catalogue's filter values (CatalogueFacets), counted once per version of the
+    catalogue (`version`, or the current one) and kept, not on every request."""
+    number, _ = version or catalogue_version()
+    return kept_value(
+        f"catalogue-facets-{number}-{release()}", Qualification.objects.catalogue_facets
+    )
+
+
+def serve_catalogue_kept(request, render, *, key, version=None):
+    """serve_kept() for a rendering of the catalogue (listings, open data, feed, sitemap), kept
+    under the catalogue's version (`version`, or the current one)."""
+    number, next_change = version or catalogue_version()
+    return serve_kept(request, render, key=(*key, number), next_change=next_change)
+
+
+def serve_qualification_kept(request, render, *, key, slug, previewer=False):
+    """serve_kept() for a rendering of one qualification (its page, factsheet, JSON), kept under
+    its own version; `render` is given it. One that is not live is not kept, unless for a
+    `previewer`, then privately; one that does not exist is withdrawn_response()'s."""
+    visible = Qualification.objects.all() if previewer else Qualification.objects.published()
+    qualification = visible.for_keeping().filter(slug=slug).first()
+    if qualification is None:
+        return withdrawn_response(request, slug)
+    return serve_kept(
+        request,
+        lambda: render(qualification),
+        key=(*key, slug, *qualification.kept_version()),
+        public=qualification.is_live(),
+        next_change=qualification.next_scheduled_change(),
+    )
 
 
 class CataloguePaginator(Paginator):
@@ -98,7 +118,8 @@ class QualificationListView(ListView):
     paginator_class = CataloguePaginator
 
     def get(self, request, *args, **kwargs):
-        self.facets = catalogue_facets()
+        version = catalogue_version()
+        self.facets = catalogue_facets(version)
         self.search = CatalogueSearchForm(request.GET, facets=self.facets)
         if not self.search.is_understood():
             # The site's 400 page, without the traceback Django would log for raising BadRequest:
@@ -107,7 +128,7 @@ class QualificationListView(ListView):
         # Kept under the search as the form understood it: the same search by any address (other
         # parameter order, unknown parameters) is one rendering, but a filter left out is part of
         # it, because the page says so.
-        return serve_kept(
+        return serve_catalogue_kept(
             request,
             lambda: super(QualificationListView, self).get(request, *args, **kwargs),
             key=(
@@ -115,6 +136,7 @@ class QualificationListView(ListView):
                 self.search.url(page=self.search.criteria.page),
                 *self.search.ignored_filters,
             ),
+            version=version,
         )
 
     def get_queryset(self):
@@ -173,10 +195,11 @@ class QualificationDetailView(DetailView):
         if without_tracking(request.GET) or previewing(request):
             return self.render_page(request, *args, **kwargs)
         return kept_for_the_public(
-            serve_kept(
+            serve_qualification_kept(
                 request,
-                lambda: self.render_page(request, *args, **kwargs),
-                key=("page", kwargs["slug"]),
+                lambda _: self.render_page(request, *args, **kwargs),
+                key=("page",),
+                slug=kwargs["slug"],
             )
         )
 
@@ -236,32 +259,19 @@ def factsheet_view(request, slug):
 
     page_url = absolute_url(request, reverse("qualifications:detail", args=[slug]))
 
-    def render(qualifications):
-        qualification = qualifications.for_detail_page().filter(slug=slug).first()
-        if qualification is None:
-            return withdrawn_response(request, slug)
+    def render(qualification):
+        qualification = Qualification.objects.for_detail_page().get(pk=qualification.pk)
         response = HttpResponse(
             render_factsheet(qualification, page_url=page_url), content_type="application/pdf"
         )
         response["Last-Modified"] = http_date(qualification.updated_at.timestamp())
         return response
 
-    everything = Qualification.objects.all()
-    if previewing(request) and not everything.published().filter(slug=slug).exists():
-        # A preview is kept under the qualification's own version, for its editors only.
-        version = everything.version_of(slug)
-        if version is None:
-            return withdrawn_response(request, slug)
-        response = serve_kept(
-            request,
-            lambda: render(everything),
-            key=("factsheet", page_url, version.pk, version.updated_at.isoformat()),
-            public=False,
+    response = kept_for_the_public(
+        serve_qualification_kept(
+            request, render, key=("factsheet",), slug=slug, previewer=previewing(request)
         )
-    else:
-        response = kept_for_the_public(
-            serve_kept(request, lambda: render(everything.published()), key=("factsheet", page_url))
-        )
+    )
     if response.status_code in (200, 304):
         response["Content-Disposition"] = f'attachment; filename="{factsheet_filename(slug)}"'
     return response
@@ -285,8 +295,7 @@ def kept_for_the_public(response):
 # OPEN DATA: published qualifications only, kept like the pages, readable from any site.
 
 
-def _open_data(request, render, key):
-    response = serve_kept(request, render, key=key)
+def _readable_anywhere(response):
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -305,22 +314,24 @@ def catalogue_json_view(request):
             return _json_error(404, "No such page: ?page= takes a number from 1 to the pages.")
         return JsonResponse(data)
 
-    return _open_data(request, render, key=("catalogue.json", page))
+    return _readable_anywhere(serve_catalogue_kept(request, render, key=("catalogue.json", page)))
 
 
 @require_safe
 def qualification_json_view(request, slug):
-    def render():
-        qualification = opendata.published_qualification(slug)
-        if qualification is not None:
-            return JsonResponse(
-                opendata.qualification_data(qualification, lambda path: absolute_url(request, path))
-            )
-        if Qualification.objects.withdrawn().filter(slug=slug).exists():
-            return _json_error(410, "This qualification has been withdrawn.")
-        return _json_error(404, "No qualification has that address.")
+    def render(qualification):
+        qualification = Qualification.objects.for_detail_page().get(pk=qualification.pk)
+        return JsonResponse(
+            opendata.qualification_data(qualification, lambda path: absolute_url(request, path))
+        )
 
-    return _open_data(request, render, key=("qualification.json", slug))
+    try:
+        response = serve_qualification_kept(request, render, key=("qualification.json",), slug=slug)
+    except Http404:
+        response = _json_error(404, "No qualification has that address.")
+    if response.status_code == 410:
+        response = _json_error(410, "This qualification has been withdrawn.")
+    return _readable_anywhere(response)
 
 
 @require_safe
@@ -328,14 +339,23 @@ def catalogue_csv_view(request):
     def render():
         return HttpResponse(opendata.catalogue_csv(), content_type="text/csv; charset=utf-8")
 
-    response = _open_data(request, render, key=("catalogue.csv",))
+    response = _readable_anywhere(serve_catalogue_kept(request, render, key=("catalogue.csv",)))
     response["Content-Disposition"] = 'attachment; filename="qualifications.csv"'
     return response
 
 
 @require_safe
 def feed_view(request):
-    return _open_data(request, lambda: opendata.QualificationFeed()(request), key=("feed",))
+    return _readable_anywhere(
+        serve_catalogue_kept(request, lambda: opendata.QualificationFeed()(request), key=("feed",))
+    )
+
+
+@require_safe
+def sitemap_view(request):
+    return serve_catalogue_kept(
+        request, lambda: sitemap(request, sitemaps=SITEMAPS), key=("sitemap",)
+    )
 
 
 def withdrawn_response(request, slug):

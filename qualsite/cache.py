@@ -4,9 +4,9 @@ Everything the site keeps in its cache (rendered pages and factsheets, the publi
 version) can be made again from the database, so a cache outage must slow the site, never stop
 it. `TolerantRedisCache` is Django's own Redis backend with its failures turned into misses: a
 read finds nothing, a write is dropped, and after a failure the cache is left alone for
-`RETRY_SECONDS` so that no request waits on a server that is down. When it answers again,
-`cache_recovered` is sent: whatever was written while it was away was lost, and the receivers
-(versions.py) make sure nothing kept before the outage is served as if it were current.
+`RETRY_SECONDS` so that no request waits on a server that is down. What decides whether a kept
+rendering is current lives in the database (qualifications/kept.py), so a cache that lost what
+was written while it was away serves nothing stale when it comes back.
 """
 
 import functools
@@ -15,15 +15,12 @@ import time
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
-from django.dispatch import Signal
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 # After a failure, the cache is tried again this many seconds later, not on every request.
 RETRY_SECONDS = 1.0
-# Sent (sender: the cache backend) the first time the cache answers after it failed.
-cache_recovered = Signal()
 AVAILABILITY_KEY = "cache-availability-check"
 
 
@@ -36,12 +33,11 @@ def _tolerant(default):
             if time.monotonic() < self._retry_at:
                 return default
             try:
+                result = method(self, *args, **kwargs)
                 if self._down:
-                    # Back? Then tell the receivers before this call reads anything that was
-                    # current before the outage.
-                    self._client_has_key(AVAILABILITY_KEY)
-                    self._recovered()
-                return method(self, *args, **kwargs)
+                    self._down = False
+                    logger.warning("cache available again")
+                return result
             except (RedisError, OSError) as error:
                 self._failed(error)
                 return default
@@ -64,14 +60,6 @@ class TolerantRedisCache(RedisCache):
             logger.warning("cache unavailable, serving without it: %s", error)
         self._down = True
         self._retry_at = time.monotonic() + RETRY_SECONDS
-
-    def _recovered(self):
-        self._down = False
-        logger.warning("cache available again")
-        cache_recovered.send(sender=self)
-
-    def _client_has_key(self, key):
-        return RedisCache.has_key(self, key)
 
     def is_available(self):
         """True if the cache answers now (tried at once, whenever it last failed)."""

@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
+from qualifications.kept import last_kept
+
 from .logs import request_id
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,10 @@ class RequestIdMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """Answer a request whose view found the database unavailable with the site's 503 page and a
-    Retry-After header, not a 500 and a traceback: nothing is wrong with the request or the code,
-    and the next request after the database is back is served as usual (Django reconnects)."""
+    """Answer a request whose view found the database unavailable with the rendering last kept at
+    its address if there is one, else the site's 503 page and a Retry-After header, not a 500 and
+    a traceback: nothing is wrong with the request or the code, and the next request after the
+    database is back is served as usual (Django reconnects)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,6 +60,8 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)
+        if (kept := last_kept(request)) is not None:
+            return kept
         # Rendered without the request: its context processors could ask the database again.
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -60,9 +60,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = []
 
 # CACHES
-# Rendered pages and factsheets, and the public content's version, are kept here, shared by every
-# worker. With no CACHE_URL, a folder in the system's temporary directory, one per checkout and
-# database, so `make run`'s workers render a factsheet once, not once each. Several servers share
+# Rendered pages and factsheets are kept here, shared by every worker (qualifications/kept.py),
+# each under what it is made of: a cache that drops entries only costs a render. With no
+# CACHE_URL, a folder in the system's temporary directory, one per checkout and database, so
+# `make run`'s workers render a factsheet once, not once each. Several servers share
 # Redis: CACHE_URL=redis://host:6379/0 (Django's own Redis backend, made tolerant of outages by
 # qualsite/cache.py: a cache that fails slows pages down but never stops them).
 _cache_folder = (
@@ -76,19 +77,26 @@ CACHES = {
     )
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
-    # Past this many files, the folder drops a third of them at random: room for every page and
-    # factsheet of a few thousand qualifications (a few tens of megabytes).
+    # Past this many files, the folder drops a third of them at random (a render each): room for
+    # every page and factsheet of a few thousand qualifications (a few tens of megabytes).
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "qualsite.cache.TolerantRedisCache"
     # A cache that does not answer within a second or two is treated as down, so no request waits
     # long on it; not sooner, lest a busy moment look like an outage.
     CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
+# Each process keeps the renderings it served last in its own memory too, in front of the shared
+# cache: a kept page then costs one database query (its version), as the health check does.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kept-renderings",
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
 
-# Public renderings (pages, factsheets, the catalogue, open data) are kept in the cache, one per
-# version of the public content (qualifications/kept.py). false renders each on every request, while
-# the small things (the public version, the catalogue's filter values) stay cached: for measuring
-# what a rendering costs, or ruling the cache out when a page looks stale.
+# Public renderings (pages, factsheets, the catalogue, open data) are kept in the cache, each
+# under the version of what it shows (qualifications/kept.py). false renders each on every
+# request, while the catalogue's filter values stay cached: for measuring what a rendering costs,
+# or ruling the cache out when a page looks stale.
 KEEP_RENDERINGS = env.bool("KEEP_RENDERINGS", default=True)
 
 # APPS
@@ -116,9 +124,6 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # After the Host check and before the rest: a page this process has served from the cache
-    # before is answered again without sessions, users, messages or the view (kept.py).
-    "qualifications.kept.KeptRenderingsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -15,4 +15,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test starts from an empty cache (tests/conftest.py); a process's own memory empties fastest.
 # CACHE_URL runs the suite on another cache, e.g. Redis.
 if "CACHE_URL" not in os.environ:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # noqa: F405

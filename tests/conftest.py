@@ -3,7 +3,8 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -11,9 +12,12 @@ from hypothesis import settings as hypothesis_settings
 from qualifications.models import Qualification
 
 SEED_SLUG = "interpersonal-mediation-level-4"
-# When the public content next changes by itself (versions.py): one look-up in an index for each
-# of the go-live, withdrawal and certification end dates. Read once, then kept with the version.
-NEXT_CHANGE_QUERIES = 3
+# What a kept rendering is kept under: a qualification's version, or the catalogue's.
+KEPT_VERSION_QUERIES = 1
+# A new catalogue version (services.catalogue_changed): when it next changes by itself, one
+# look-up in an index for each of the go-live, withdrawal and certification end dates, then its
+# upsert.
+NEW_CATALOGUE_VERSION_QUERIES = 4
 
 # Property-based tests (test_bad_input.py): few enough examples to keep the suite fast; each runs
 # against function-scoped fixtures (the client, the seed) that hold nothing an example changes.
@@ -45,13 +49,14 @@ PAGES = {
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with nothing cached, as a fresh server would."""
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture
 def seed(db):
     """The seed qualification, loaded from the real fixture."""
-    call_command("loaddata", "seed", verbosity=0)
+    call_command("load_seed", verbosity=0)
     return Qualification.objects.get(slug=SEED_SLUG)
 
 
@@ -66,7 +71,5 @@ def roles(db):
 
 
 def pytest_report_header(config):
-    from django.conf import settings
-
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".strip()

@@ -1,5 +1,6 @@
 import factory
 
+from qualifications import services
 from qualifications.choices import Level, Status
 from qualifications.models import (
     Audience,
@@ -20,8 +21,16 @@ class AwardingOrganisationFactory(factory.django.DjangoModelFactory):
 
 
 class QualificationFactory(factory.django.DjangoModelFactory):
+    """Saved through the write path, as every writer saves."""
+
     class Meta:
         model = Qualification
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        qualification = model_class(*args, **kwargs)
+        services.qualification_save(qualification)
+        return qualification
 
     title = factory.Sequence(lambda n: f"Test Qualification {n}")
     slug = factory.Sequence(lambda n: f"test-qualification-{n}")
@@ -34,7 +43,20 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     overview = "Covers the principles of the subject."
 
 
-class AudienceFactory(factory.django.DjangoModelFactory):
+class RowFactory(factory.django.DjangoModelFactory):
+    """A qualification's row, saved through the write path as an edit of its qualification."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = model_class(*args, **kwargs)
+        services.row_save(row)
+        return row
+
+
+class AudienceFactory(RowFactory):
     class Meta:
         model = Audience
 
@@ -43,7 +65,7 @@ class AudienceFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(int)
 
 
-class ProgressionRoleFactory(factory.django.DjangoModelFactory):
+class ProgressionRoleFactory(RowFactory):
     class Meta:
         model = ProgressionRole
 
@@ -60,7 +82,7 @@ class EmployerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Employer {n} Ltd")
 
 
-class EmployerSupportFactory(factory.django.DjangoModelFactory):
+class EmployerSupportFactory(RowFactory):
     class Meta:
         model = EmployerSupport
 

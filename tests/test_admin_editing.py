@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from reversion.models import Version
 
 from qualifications.models import Qualification
 
@@ -80,7 +81,7 @@ def test_staff_edit_a_qualification(admin_client, organisation):
         slug=qualification.slug,
         status="draft",
         qualification_number=qualification.qualification_number,
-        edit_version=qualification.updated_at.isoformat(),
+        edit_version=str(Version.objects.get_for_object(qualification).first().pk),
     )
 
     response = admin_client.post(url, data)

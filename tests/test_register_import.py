@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from reversion.models import Revision, Version
 
-from qualifications import register, versions
+from qualifications import register
 from qualifications.choices import Status
 from qualifications.models import AwardingOrganisation, Qualification
 
@@ -170,13 +170,18 @@ def test_an_import_is_searchable_at_once(db):
     assert not Qualification.objects.search("old title").exists()
 
 
-def test_an_import_gives_the_public_content_a_new_version(transactional_db):
-    QualificationFactory(qualification_number="603/1234/5", title="Old Title")
-    before = versions.public_version()
+def test_an_import_shows_at_once_on_the_page_and_in_the_catalogue(client, db):
+    qualification = QualificationFactory(qualification_number="603/1234/5", title="Old Title")
+    page, catalogue = client.get(qualification.get_absolute_url()), client.get("/")
 
-    run_import(register_csv([register_row("603/1234/5")]))
+    run_import(register_csv([register_row("603/1234/5", Qualification_Title="New Title")]))
 
-    assert versions.public_version() != before
+    page_again = client.get(
+        qualification.get_absolute_url(), headers={"if-none-match": page["ETag"]}
+    )
+    catalogue_again = client.get("/", headers={"if-none-match": catalogue["ETag"]})
+    assert "New Title" in page_again.text
+    assert "New Title" in catalogue_again.text
 
 
 def test_a_second_qualification_with_the_same_title_gets_its_own_slug(db):

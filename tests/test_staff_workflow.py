@@ -13,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
+from qualifications import services
 from qualifications.choices import Status
 from qualifications.models import Qualification
 
 from .factories import (
     AudienceFactory,
+    EmployerFactory,
     EmployerSupportFactory,
     ProgressionRoleFactory,
     QualificationFactory,
@@ -216,7 +218,7 @@ def test_every_admin_save_is_a_version_with_its_rows(editor, draft):
 def test_a_save_in_code_is_a_version_too(db):
     qualification = QualificationFactory(title="Made in code")
     qualification.title = "Changed in code"
-    qualification.save()
+    services.qualification_save(qualification)
 
     titles = [v.field_dict["title"] for v in Version.objects.get_for_object(qualification)]
     assert titles == ["Changed in code", "Made in code"]
@@ -320,6 +322,20 @@ def test_a_second_editor_keeps_their_text_and_sees_what_changed(editor, publishe
     assert "Edna saved this qualification at" in response.text
     conflict = response.context["conflict"]
     assert [(c.label, c.after) for c in conflict.changes] == [("Title", "The editor's title")]
+
+
+def test_a_renamed_employer_is_no_conflict_for_a_form_open_meanwhile(publisher, draft):
+    employer = EmployerFactory(name="Old Employer Ltd")
+    EmployerSupportFactory(qualification=draft, employer=employer)
+    opened = opened_form(publisher, draft)
+    employer.name = "Renamed Employer Ltd"
+    services.shared_save(employer)
+
+    response = save(publisher, draft, opened | {"title": "Saved after the rename"})
+
+    draft.refresh_from_db()
+    assert response.status_code == 302
+    assert draft.title == "Saved after the rename"
 
 
 def test_after_reading_the_changes_the_second_save_goes_through(editor, publisher, draft):

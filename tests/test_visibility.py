@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
+from qualifications import services
 from qualifications.choices import Status
 from qualifications.models import Qualification
 
@@ -124,27 +125,16 @@ def test_staff_without_the_permission_cannot_preview(client, db):
     assert client.get(draft.get_factsheet_url()).status_code == 404
 
 
-def test_publishing_gives_the_public_content_a_new_version(transactional_db):
-    from qualifications.versions import public_version
-
-    qualification = QualificationFactory(status=Status.DRAFT)
-    before = public_version().number
+def test_publishing_shows_in_the_catalogue_at_once(client, db):
+    qualification = QualificationFactory(title="Soon Published", status=Status.DRAFT)
+    before = client.get("/")
 
     qualification.status = Status.PUBLISHED
-    qualification.save()
+    services.qualification_save(qualification)
 
-    assert public_version().number != before
-
-
-def test_many_writes_in_one_transaction_change_the_version_once(
-    db, django_capture_on_commit_callbacks
-):
-    from qualifications.versions import public_content_changed
-
-    with django_capture_on_commit_callbacks() as callbacks:
-        QualificationFactory.create_batch(5)
-
-    assert callbacks.count(public_content_changed) == 1
+    after = client.get("/", headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert "Soon Published" in after.text
 
 
 def test_previewer_past_the_withdrawal_date_is_told_the_public_cannot_see_it(client, previewer):

@@ -91,7 +91,7 @@ def browser():
 @pytest.fixture
 def site(live_server, transactional_db):
     """The live server's address, with the seed qualification and a few more published."""
-    call_command("loaddata", "seed", verbosity=0)
+    call_command("load_seed", verbosity=0)
     organisation = AwardingOrganisationFactory(name="AIM Qualifications")
     for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
         QualificationFactory(title=title, awarding_organisation=organisation)

@@ -5,7 +5,7 @@ from django.core.management import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max
 
-from qualifications import search
+from qualifications import services
 from qualifications.choices import Level, Status
 from qualifications.models import (
     Audience,
@@ -16,7 +16,6 @@ from qualifications.models import (
     Qualification,
 )
 from qualifications.querysets import SYNTHETIC_SLUG_PREFIX
-from qualifications.versions import public_content_changing
 
 ORGANISATION = "Synthetic Awarding Organisation"
 TITLE_PREFIX = "[Synthetic]"
@@ -118,17 +117,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def delete(self):
-        synthetic = Qualification.objects.synthetic()
-        count = synthetic.count()
-        # Straight DELETEs, rows first: the per-row signals a cascade would send only rewrite
-        # the search text of qualifications that are going anyway (the SQLite index's trigger
-        # still sees every row go).
-        for model in (Audience, ProgressionRole, EmployerSupport):
-            model.objects.filter(qualification__in=synthetic)._raw_delete(model.objects.db)
-        synthetic._raw_delete(synthetic.db)
+        count = services.qualifications_delete(Qualification.objects.synthetic())
         Employer.objects.filter(name__startswith=EMPLOYER_PREFIX, supports__isnull=True).delete()
         AwardingOrganisation.objects.filter(name=ORGANISATION, qualifications__isnull=True).delete()
-        public_content_changing()
         return count
 
     @transaction.atomic
@@ -190,12 +181,12 @@ class Command(BaseCommand):
                 for order, employer in enumerate(supporters, start=1)
             ],
         )
-        public_content_changing()
+        # Their search text, built from what was written; no versions: they are made, not edited.
+        services.qualifications_saved([q.pk for q in qualifications], versioned=False)
         return len(qualifications)
 
     def make(self, n, rng, organisation, employers, taken):
-        """The `n`th synthetic qualification, with its search text, and its (audiences, roles,
-        supporting employers)."""
+        """The `n`th synthetic qualification, and its (audiences, roles, supporting employers)."""
         topic, subject_area, role_titles = rng.choice(TOPICS)
         level = Level(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]))
         kind = rng.choice(KINDS)
@@ -223,12 +214,6 @@ class Command(BaseCommand):
             for order, title in enumerate(role_titles, start=1)
         ]
         supporters = rng.sample(employers, 2)
-        # Made without save() or signals: the search text is built here, in the same pass.
-        document = search.build_document(
-            qualification, audiences, roles, [employer.name for employer in supporters]
-        )
-        for field, text in document.items():
-            setattr(qualification, field, text)
         return qualification, (audiences, roles, supporters)
 
     @staticmethod

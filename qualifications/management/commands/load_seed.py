@@ -1,5 +1,6 @@
 from django.core.management import BaseCommand, call_command
 
+from qualifications import services
 from qualifications.models import Qualification
 
 SEED_FIXTURE = "seed"
@@ -17,3 +18,8 @@ class Command(BaseCommand):
             self.stdout.write("The seed qualification is already loaded.")
             return
         call_command("loaddata", SEED_FIXTURE, verbosity=options["verbosity"])
+        # loaddata writes the rows as they are; the write path adds what is built from them.
+        services.qualifications_saved(
+            Qualification.objects.filter(slug=SEED_SLUG).values_list("pk", flat=True),
+            comment="Loaded from the seed fixture.",
+        )
