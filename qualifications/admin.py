@@ -305,10 +305,11 @@ class QualificationAdmin(VersionAdmin):
                 organisation = form.cleaned_data["organisation"]
                 plan = register.plan_import(data, upload.name, organisation=organisation)
                 token = secrets.token_urlsafe(16)
-                # Kept in the shared cache, so the confirmation may reach any server.
+                # Kept in the shared cache, so the confirmation may reach any server, with what
+                # the preview showed, so the confirmation applies exactly that.
                 cache.set(
                     _upload_key(request, token),
-                    (data, upload.name, organisation),
+                    (data, upload.name, organisation, plan.fingerprint()),
                     UPLOAD_SECONDS,
                 )
                 return TemplateResponse(
@@ -328,10 +329,17 @@ class QualificationAdmin(VersionAdmin):
         if upload is None:
             messages.error(request, "That preview has expired: upload the file again.")
             return redirect("admin:qualifications_qualification_import")
-        data, name, organisation = upload
-        # Planned again: the catalogue may have changed since the preview.
+        data, name, organisation, shown = upload
+        # Planned again: if the catalogue changed since the preview, the plan did too, and the
+        # new one is shown to confirm rather than applied unseen.
         plan = register.plan_import(data, name, organisation=organisation)
-        if not plan.can_import:
+        if not plan.can_import or plan.fingerprint() != shown:
+            cache.set(key, (data, name, organisation, plan.fingerprint()), UPLOAD_SECONDS)
+            messages.warning(
+                request,
+                "The catalogue changed since the preview: this is what the import would do now. "
+                "Check it and confirm again.",
+            )
             return TemplateResponse(
                 request,
                 "admin/qualifications/qualification/import_preview.html",

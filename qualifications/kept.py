@@ -24,13 +24,13 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import parse_http_date_safe
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
     patch_vary_headers,
 )
+from django.utils.http import parse_http_date_safe
 
 from .site import site_origin
 

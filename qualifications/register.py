@@ -12,6 +12,7 @@ import codecs
 import csv
 import datetime
 import functools
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -306,6 +307,24 @@ class ImportPlan:
             "rejected": len(self.rejected),
             "skipped": self.skipped,
         }
+
+    def fingerprint(self):
+        """A digest of everything the plan would write: two plans with the same fingerprint write
+        the same."""
+        written = (
+            [
+                (row.qualification_number, row.title, row.values, row.organisation_key)
+                for row in self.created
+            ],
+            [
+                (row.qualification_pk, [(c.field, c.new) for c in row.changes])
+                for row in self.updated
+            ],
+            sorted(self.new_organisations),
+            sorted(self.organisation_updates.items()),
+            self.counts(),
+        )
+        return hashlib.sha256(repr(written).encode()).hexdigest()
 
     def summary(self):
         counts = self.counts()

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from reversion.models import Revision, Version
 
-from qualifications import register
+from qualifications import register, services
 from qualifications.choices import Status
 from qualifications.models import AwardingOrganisation, Qualification
 
@@ -465,6 +465,24 @@ def test_a_publisher_previews_an_upload_then_confirms_it(client, publisher):
     imported = Revision.objects.filter(comment__startswith="Imported from the Ofqual Register")
     assert {revision.user for revision in imported} == {publisher}
     assert Qualification.objects.get(qualification_number="603/1234/6").status == Status.DRAFT
+
+
+def test_a_catalogue_changed_since_the_preview_is_shown_again_before_importing(client, publisher):
+    existing = QualificationFactory(qualification_number="603/1234/5", title="Old Title")
+    client.force_login(publisher)
+    preview = upload(client, register_csv([register_row("603/1234/5", Qualification_Title="New")]))
+    existing.title = "New"
+    services.qualification_save(existing)
+
+    shown_again = client.post(IMPORT_URL, {"token": preview.context["token"], "confirm": "Import"})
+
+    assert shown_again.status_code == 200
+    assert "The catalogue changed since the preview" in shown_again.text
+    assert "Old Title" in preview.text
+    assert "Old Title" not in shown_again.text  # the title is no longer a change it makes
+    assert not Revision.objects.filter(comment__startswith="Imported from the Ofqual").exists()
+    confirmed = client.post(IMPORT_URL, {"token": preview.context["token"], "confirm": "Import"})
+    assert confirmed.status_code == 302
 
 
 def test_the_admin_preview_lists_rejected_rows_and_offers_no_import(client, publisher):
