@@ -54,9 +54,8 @@ def serve_qualification_kept(request, render, *, key, slug, previewer=False):
     """serve_kept() for a rendering of one qualification (its page, factsheet, JSON), kept under
     its own version; `render` is given it. One that is not live is not kept, unless for a
     `previewer`, then privately; one that does not exist is withdrawn_response()'s."""
-    visible = Qualification.objects.all() if previewer else Qualification.objects.published()
-    qualification = visible.for_keeping().filter(slug=slug).first()
-    if qualification is None:
+    qualification = Qualification.objects.keeping(slug)
+    if qualification is None or not (previewer or qualification.is_live()):
         return withdrawn_response(request, slug)
     return serve_kept(
         request,
@@ -257,10 +256,9 @@ def factsheet_view(request, slug):
     # management command (under gunicorn it is already loaded, see gunicorn.conf.py).
     from .factsheets import render_factsheet
 
-    page_url = absolute_url(request, reverse("qualifications:detail", args=[slug]))
-
     def render(qualification):
         qualification = Qualification.objects.for_detail_page().get(pk=qualification.pk)
+        page_url = absolute_url(request, qualification.get_absolute_url())
         response = HttpResponse(
             render_factsheet(qualification, page_url=page_url), content_type="application/pdf"
         )
