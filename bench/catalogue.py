@@ -1,17 +1,15 @@
 """Catalogue listing and search timings at 1,000, 10,000 and 100,000 qualifications, next to
-/healthz: from the cache, rendered on every request, and with no cache at all.
+/healthz: from the cache, and rendered on every request.
 
 Starts gunicorn (gunicorn.conf.py, production settings, the same set-up as bench/pages.py) against a
 throwaway database, loads the seed qualification and tops the catalogue up with synthetic ones
 (`generate_synthetic_qualifications`) to each size in turn, then analyses the tables (VACUUM
 ANALYZE on PostgreSQL, ANALYZE on SQLite) as production's autovacuum would have. At each size it
-measures every address three times, each for a few seconds over HTTP, on three servers:
+measures every address twice, each for a few seconds over HTTP, on two servers:
 
 - cached: a repeat visit, the rendering kept in the cache;
-- rendered: every request searches, counts, pages and renders (KEEP_RENDERINGS=false), with what is
-  kept per version of the content by design (the public version, the filters' values) in the cache;
-- no cache: CACHE_URL=dummycache://, so every request also asks the database when the public
-  content next changes and recounts the filters' values over the whole catalogue.
+- rendered: every request searches, counts, pages and renders (KEEP_RENDERINGS=false), with the
+  filters' values kept per version of the catalogue, as by design.
 
 It prints each address's median and p95 latency and its throughput next to /healthz's, then the
 medians across sizes.
@@ -38,7 +36,7 @@ from harness import ROOT, manage, measure, serve, throwaway_env
 
 SQLITE_SIZES = [1_000, 10_000]
 POSTGRESQL_SIZES = [1_000, 10_000, 100_000]
-MODES = ("cached", "rendered", "no cache")
+MODES = ("cached", "rendered")
 
 
 def addresses(size):
@@ -91,7 +89,6 @@ def main():
         mode_envs = {
             "cached": env,
             "rendered": env | {"KEEP_RENDERINGS": "false"},
-            "no cache": env | {"CACHE_URL": "dummycache://"},
         }
         print(
             f"Catalogue under gunicorn over HTTP: {options.workers} sync worker(s), "
@@ -113,8 +110,8 @@ def main():
                 print(f"\n{size:,} published qualifications")
                 print(f"{'address':<30} {'path':<30} {'mode':<9} {'req/s':>6} {'p50 ms':>7} "
                       f"{'p95 ms':>7}  vs /healthz")  # fmt: skip
-                # Fresh servers at each size (adding qualifications gave the public content a new
-                # version in the shared cache, so nothing kept before is served).
+                # Fresh servers at each size (adding qualifications gave the catalogue a new
+                # version, so nothing kept before is served).
                 with contextlib.ExitStack() as servers:
                     ports = {
                         mode: servers.enter_context(serve(mode_env, options.workers))
