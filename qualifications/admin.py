@@ -82,8 +82,20 @@ class SupportedQualificationInline(admin.TabularInline):
     verbose_name_plural = "Qualifications this employer supports"
 
 
+class WritePathMixin:
+    """Saves an object with its inline rows through the one write path (services.py), in
+    `write(request, obj, write_rows)`."""
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved in save_related(), with its rows
+
+    def save_related(self, request, form, formsets, change):
+        rows = super().save_related
+        self.write(request, form.instance, lambda: rows(request, form, formsets, change))
+
+
 @admin.register(Qualification)
-class QualificationAdmin(VersionAdmin):
+class QualificationAdmin(WritePathMixin, VersionAdmin):
     form = QualificationAdminForm
     list_display = [
         "title",
@@ -181,19 +193,8 @@ class QualificationAdmin(VersionAdmin):
         form.editor = request.user
         return form
 
-    # The qualification is saved with its inline rows, through the one write path.
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved in save_related(), with its rows
-
-    def save_related(self, request, form, formsets, change):
-        services.qualification_save(
-            form.instance,
-            write_rows=lambda: super(QualificationAdmin, self).save_related(
-                request, form, formsets, change
-            ),
-            user=request.user,
-        )
+    def write(self, request, obj, write_rows):
+        services.qualification_save(obj, write_rows=write_rows, user=request.user)
 
     def delete_model(self, request, obj):
         services.qualification_delete(obj)
@@ -393,20 +394,12 @@ class QualificationAdmin(VersionAdmin):
         )
 
 
-class SharedSaveMixin:
-    """Saves through the write path: every qualification showing what is saved is kept current,
-    without that counting as an edit of it."""
+class SharedSaveMixin(WritePathMixin):
+    """Saves what qualifications show but do not own: every qualification showing it is kept
+    current, without that counting as an edit of it."""
 
-    def save_model(self, request, obj, form, change):
-        pass  # saved in save_related(), with its rows
-
-    def save_related(self, request, form, formsets, change):
-        services.shared_save(
-            form.instance,
-            write_rows=lambda: super(SharedSaveMixin, self).save_related(
-                request, form, formsets, change
-            ),
-        )
+    def write(self, request, obj, write_rows):
+        services.shared_save(obj, write_rows=write_rows)
 
 
 class RowSaveMixin:
