@@ -1,6 +1,8 @@
 import re
 
 import reversion
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -216,7 +218,7 @@ class Qualification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # What the catalogue search matches, kept in step on every save (see search.py).
+    # What the catalogue search matches, written by search.index() on every save.
     search_heading = models.TextField(editable=False, blank=True, default="")
     search_keywords = models.TextField(editable=False, blank=True, default="")
     search_body = models.TextField(editable=False, blank=True, default="")
@@ -264,20 +266,14 @@ class Qualification(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
         if refresh.deferring():
             # The search text is rebuilt once, when the whole form (rows included) is saved.
-            super().save(*args, **kwargs)
             refresh.refresh([self.pk])
             return
-        saved = None
-        if self.pk is not None:
-            # This qualification's own fields come from self, which may hold unsaved edits; its
-            # audiences, roles and employers from the database.
-            saved = Qualification.objects.for_detail_page().filter(pk=self.pk).first()
-        self.set_search_document(rows_from=saved)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *search.FIELDS}
-        super().save(*args, **kwargs)
+        (saved,) = search.index(Qualification.objects.for_detail_page().filter(pk=self.pk))
+        for field in search.FIELDS:
+            setattr(self, field, getattr(saved, field))
 
     def get_absolute_url(self):
         return reverse("qualifications:detail", kwargs={"slug": self.slug})
@@ -341,23 +337,6 @@ class Qualification(models.Model):
         description."""
         return summary_of(self.overview)
 
-    def set_search_document(self, rows_from=None):
-        """Fill the search fields from this qualification and the rows of `rows_from`.
-
-        `rows_from` is this qualification as fetched by `for_detail_page()`; None means it has
-        no rows yet.
-        """
-        if rows_from is None:
-            audiences, roles, employer_names = [], [], []
-        else:
-            audiences = rows_from.audiences.all()
-            roles = rows_from.progression_roles.all()
-            employer_names = [
-                support.employer.name for support in rows_from.employer_supports.all()
-            ]
-        for field, text in search.build_document(self, audiences, roles, employer_names).items():
-            setattr(self, field, text)
-
 
 @reversion.register(follow=["qualification"])
 class Audience(models.Model):
@@ -420,3 +399,66 @@ class EmployerSupport(models.Model):
 
     def __str__(self):
         return str(self.employer)
+
+
+# SEARCH: what each database's own full-text engine keeps, written by search.index().
+
+
+class QualificationVector(models.Model):
+    """PostgreSQL's weighted tsvector of a qualification's search text, GIN-indexed. A table of
+    its own, as Wagtail's PostgreSQL backend keeps one, because SQLite can make neither the
+    column nor the index: migrate skips this model there."""
+
+    # Deleted by search.forget() before its qualification: Django's collector would otherwise
+    # ask SQLite for this table, and Django refuses DB_CASCADE beside Python-level cascades.
+    qualification = models.OneToOneField(
+        Qualification,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="search_vector",
+    )
+    vector = SearchVectorField()
+
+    class Meta:
+        db_table = "qualification_search_vector"
+        required_db_vendor = "postgresql"
+        indexes = [GinIndex(fields=["vector"], name="qualification_search_idx")]
+
+    def __str__(self):
+        return str(self.vector)
+
+
+class QualificationText(models.Model):
+    """SQLite's FTS5 table of a qualification's search text, its rowid the qualification's id.
+    Django cannot create a virtual table: migration 0031 does, on SQLite only."""
+
+    qualification = models.OneToOneField(
+        Qualification,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_text",
+    )
+    search_heading = models.TextField()
+    search_keywords = models.TextField()
+    search_body = models.TextField()
+
+    class Meta:
+        db_table = search.FTS_TABLE
+        managed = False
+        required_db_vendor = "sqlite"
+
+    def __str__(self):
+        return self.search_heading
+
+
+class SearchWord(models.Model):
+    """A word of the catalogue's search text and how many qualifications hold it: the words
+    "Did you mean" chooses from."""
+
+    word = models.CharField(max_length=50, primary_key=True)
+    qualifications = models.PositiveIntegerField()
+
+    def __str__(self):
+        return self.word

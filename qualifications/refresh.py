@@ -12,6 +12,7 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 
+from . import search
 from .versions import public_content_changing
 
 _pending = ContextVar("qualifications_pending_refresh", default=None)
@@ -49,7 +50,8 @@ def refresh(pks, touch=True):
     if (pending := _pending.get()) is not None:
         pending.update(pks)
         return
-    Qualification.objects.filter(pk__in=pks).refresh_search_documents(
-        updated_at=timezone.now() if touch else None
-    )
+    qualifications = Qualification.objects.filter(pk__in=pks)
+    search.index(qualifications.for_detail_page())
+    if touch:
+        qualifications.update(updated_at=timezone.now())
     public_content_changing()

@@ -711,12 +711,11 @@ def _create(rows, taken):
             awarding_organisation=row.organisation,
             overview="",
         )
-        qualification.set_search_document()
         qualifications.append(qualification)
     Qualification.objects.bulk_create(qualifications, batch_size=BATCH_SIZE)
-    # So that recording their versions asks nothing more of the database.
+    # So that indexing them and recording their versions asks nothing more of the database.
     prefetch_related_objects(qualifications, *ROWS)
-    return qualifications
+    return search.index(qualifications)
 
 
 def _free_slug(row, taken):
@@ -737,16 +736,15 @@ def _update(rows, now):
     returns the qualifications, fetched whole with their rows."""
     by_pk = {row.qualification_pk: row for row in rows}
     qualifications = list(Qualification.objects.filter(pk__in=by_pk).for_detail_page())
-    fields = {"updated_at", *search.FIELDS}
+    fields = {"updated_at"}
     for qualification in qualifications:
         row = by_pk[qualification.pk]
         for change in row.changes:
             setattr(qualification, change.field, row.values[change.field])
             fields.add(change.field)
         qualification.updated_at = now
-        qualification.set_search_document(rows_from=qualification)
     _write_fields(qualifications, sorted(fields))
-    return qualifications
+    return search.index(qualifications)
 
 
 def _write_fields(qualifications, fields):

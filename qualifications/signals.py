@@ -4,16 +4,17 @@
 role or employer support is added, changed, moved to another qualification or deleted, when an
 employer or awarding organisation is renamed, and when a fixture is loaded (`loaddata` saves raw,
 without calling `save()`). Bulk writes (`update()`, `bulk_create()`) send no signals: whoever makes
-them calls `refresh_search_documents()` (the synthetic data command builds the text itself).
+them calls `search.index()` (and `search.forget()` before deleting).
 
 Every change also gives the public content a new version once it is committed (versions.py), so
 nothing kept in the cache under the old one is served again.
 """
 
 import reversion
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from . import search
 from .models import (
     Audience,
     AwardingOrganisation,
@@ -34,6 +35,11 @@ def refresh_loaded_qualification(sender, instance, raw, **kwargs):
         refresh([instance.pk], touch=False)
     else:
         public_content_changing()
+
+
+@receiver(pre_delete, sender=Qualification)
+def forget_qualification_being_deleted(sender, instance, **kwargs):
+    search.forget([instance.pk])
 
 
 @receiver(post_delete, sender=Qualification)

@@ -16,8 +16,8 @@ ENTRY = """\
 
 @register.simple_tag
 def catalogue_entries(entries, link_query):
-    """The list items of a page of the catalogue (CatalogueEntry objects), each linking to its
-    qualification's page with `link_query` added.
+    """The list items of a page of the catalogue (qualifications fetched by `for_catalogue()`),
+    each linking to its qualification's page with `link_query` added.
 
     Written out here rather than by the template engine, which takes about 11 µs for each value it
     writes: twenty entries of seven values each were a third of a catalogue page's time. Every

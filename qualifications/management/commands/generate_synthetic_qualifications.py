@@ -1,5 +1,6 @@
 import random
 from collections import namedtuple
+from itertools import batched
 
 from django.core.management import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -121,8 +122,8 @@ class Command(BaseCommand):
         synthetic = Qualification.objects.synthetic()
         count = synthetic.count()
         # Straight DELETEs, rows first: the per-row signals a cascade would send only rewrite
-        # the search text of qualifications that are going anyway (the SQLite index's trigger
-        # still sees every row go).
+        # the search text of qualifications that are going anyway.
+        search.forget(list(synthetic.values_list("pk", flat=True)))
         for model in (Audience, ProgressionRole, EmployerSupport):
             model.objects.filter(qualification__in=synthetic)._raw_delete(model.objects.db)
         synthetic._raw_delete(synthetic.db)
@@ -190,12 +191,13 @@ class Command(BaseCommand):
                 for order, employer in enumerate(supporters, start=1)
             ],
         )
+        for pks in batched(ids.values(), search.BATCH_SIZE):
+            search.index(Qualification.objects.filter(pk__in=pks).for_detail_page())
         public_content_changing()
         return len(qualifications)
 
     def make(self, n, rng, organisation, employers, taken):
-        """The `n`th synthetic qualification, with its search text, and its (audiences, roles,
-        supporting employers)."""
+        """The `n`th synthetic qualification and its (audiences, roles, supporting employers)."""
         topic, subject_area, role_titles = rng.choice(TOPICS)
         level = Level(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]))
         kind = rng.choice(KINDS)
@@ -223,12 +225,6 @@ class Command(BaseCommand):
             for order, title in enumerate(role_titles, start=1)
         ]
         supporters = rng.sample(employers, 2)
-        # Made without save() or signals: the search text is built here, in the same pass.
-        document = search.build_document(
-            qualification, audiences, roles, [employer.name for employer in supporters]
-        )
-        for field, text in document.items():
-            setattr(qualification, field, text)
         return qualification, (audiences, roles, supporters)
 
     @staticmethod
