@@ -458,7 +458,7 @@ class SearchWord(models.Model):
     "Did you mean" chooses from."""
 
     word = models.CharField(max_length=50, primary_key=True)
-    qualifications = models.PositiveIntegerField()
+    qualifications = models.IntegerField()
 
     def __str__(self):
         return self.word

@@ -130,21 +130,21 @@ def _whole(term):
 
 
 def index(qualifications):
-    """Write the search text of `qualifications` (fetched with `for_detail_page()`) and what the
-    database's engine keeps of it, in batches; call it after writing a qualification or its rows,
-    in the same transaction. Returns the qualifications, their search fields set."""
+    """Write the search text of `qualifications` and what the database's engine keeps of it, in
+    batches; call it after writing a qualification or its rows, in the same transaction. They
+    must be fetched with `for_detail_page()`, their search fields as last written (empty for new
+    ones). Returns them, their search fields set."""
     from .models import Qualification
 
     qualifications = list(qualifications)
     database = connections[Qualification.objects.db]
     for batch in batched(qualifications, BATCH_SIZE):
-        documents = {qualification.pk: document(qualification) for qualification in batch}
-        counts = Counter()
-        for texts in Qualification.objects.filter(pk__in=documents).values_list(*FIELDS):
-            counts.subtract(_vocabulary(texts))
+        documents, counts = {}, Counter()
         for qualification in batch:
-            counts.update(_vocabulary(documents[qualification.pk].values()))
-            for field, text in documents[qualification.pk].items():
+            documents[qualification.pk] = texts = document(qualification)
+            counts.subtract(_vocabulary(getattr(qualification, field) for field in FIELDS))
+            counts.update(_vocabulary(texts.values()))
+            for field, text in texts.items():
                 setattr(qualification, field, text)
         with database.cursor() as cursor:
             # Not bulk_update(): its CASE per field over every row of a batch costs time in the
@@ -155,7 +155,7 @@ def index(qualifications):
                 [(*texts.values(), pk) for pk, texts in documents.items()],
             )
         _write_engine(database.vendor, documents)
-        _count_words(counts)
+        _count_words(database, counts)
     return qualifications
 
 
@@ -166,7 +166,7 @@ def forget(pks):
     counts = Counter()
     for texts in Qualification.objects.filter(pk__in=pks).values_list(*FIELDS):
         counts.subtract(_vocabulary(texts))
-    _count_words(counts)
+    _count_words(connections[Qualification.objects.db], counts)
     engine = (
         QualificationVector
         if connections[Qualification.objects.db].vendor == "postgresql"
@@ -206,22 +206,20 @@ def _vector(texts):
     return vectors[0] + vectors[1] + vectors[2]
 
 
-def _count_words(counts):
+def _count_words(database, counts):
     from .models import SearchWord
 
-    new = [word for word, count in counts.items() if count > 0]
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=word, qualifications=0) for word in new], ignore_conflicts=True
-    )
-    by_change = {}
-    for word, count in counts.items():
-        if count:
-            by_change.setdefault(count, []).append(word)
-    for change, changed in sorted(by_change.items()):
-        SearchWord.objects.filter(word__in=changed).update(
-            qualifications=F("qualifications") + change
+    table = SearchWord._meta.db_table
+    with database.cursor() as cursor:
+        # An upsert that adds to the count, which bulk_create(update_conflicts=True) cannot
+        # write: it only sets a column to the new row's value. In word order, so that two
+        # transactions counting the same words wait for each other rather than deadlock.
+        cursor.executemany(
+            f"INSERT INTO {table} (word, qualifications) VALUES (%s, %s) ON CONFLICT (word) "
+            f"DO UPDATE SET qualifications = {table}.qualifications + excluded.qualifications",
+            [(word, count) for word, count in sorted(counts.items()) if count],
         )
-    if any(count < 0 for count in by_change):
+    if any(count < 0 for count in counts.values()):
         SearchWord.objects.filter(qualifications__lte=0).delete()
 
 

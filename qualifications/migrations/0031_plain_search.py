@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
             name="SearchWord",
             fields=[
                 ("word", models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ("qualifications", models.PositiveIntegerField()),
+                ("qualifications", models.IntegerField()),
             ],
         ),
         migrations.RunPython(fill_new_search, drop_new_search),
