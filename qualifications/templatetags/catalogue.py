@@ -3,6 +3,8 @@ import html
 from django import template
 from django.utils.safestring import mark_safe
 
+from qualifications.site import address
+
 register = template.Library()
 
 # One catalogue entry, as the catalogue lists it.
@@ -26,7 +28,7 @@ def catalogue_entries(entries, link_query):
     return mark_safe(
         "\n".join(
             ENTRY.format(
-                url=html.escape(entry.get_absolute_url() + link_query),
+                url=html.escape(address("qualifications:detail", entry.slug) + link_query),
                 title=html.escape(entry.title),
                 level=html.escape(entry.get_level_display()),
                 number=html.escape(entry.qualification_number),
