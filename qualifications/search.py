@@ -163,15 +163,11 @@ def forget(pks):
     """Take the qualifications with these pks out of the search; call it before deleting them."""
     from .models import Qualification, QualificationText, QualificationVector
 
-    counts = Counter()
+    database, counts = connections[Qualification.objects.db], Counter()
     for texts in Qualification.objects.filter(pk__in=pks).values_list(*FIELDS):
         counts.subtract(_vocabulary(texts))
-    _count_words(connections[Qualification.objects.db], counts)
-    engine = (
-        QualificationVector
-        if connections[Qualification.objects.db].vendor == "postgresql"
-        else QualificationText
-    )
+    _count_words(database, counts)
+    engine = QualificationVector if database.vendor == "postgresql" else QualificationText
     engine.objects.filter(pk__in=pks).delete()
 
 
@@ -209,6 +205,9 @@ def _vector(texts):
 def _count_words(database, counts):
     from .models import SearchWord
 
+    changes = [(word, count) for word, count in sorted(counts.items()) if count]
+    if not changes:
+        return
     table = SearchWord._meta.db_table
     with database.cursor() as cursor:
         # An upsert that adds to the count, which bulk_create(update_conflicts=True) cannot
@@ -217,9 +216,9 @@ def _count_words(database, counts):
         cursor.executemany(
             f"INSERT INTO {table} (word, qualifications) VALUES (%s, %s) ON CONFLICT (word) "
             f"DO UPDATE SET qualifications = {table}.qualifications + excluded.qualifications",
-            [(word, count) for word, count in sorted(counts.items()) if count],
+            changes,
         )
-    if any(count < 0 for count in counts.values()):
+    if any(count < 0 for _, count in changes):
         SearchWord.objects.filter(qualifications__lte=0).delete()
 
 

@@ -343,6 +343,7 @@ def healthz_view(request):
     """
     try:
         with connection.cursor() as cursor:
+            # Raw: whether the database answers at all, asking no table (the ORM always does).
             cursor.execute("SELECT 1")
     except DatabaseError as error:
         # The reason in a word; the details (hosts, ports) go to the log, not to the public.
