@@ -2,12 +2,15 @@ import datetime
 import re
 
 import reversion
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from . import search
 from .choices import Level, Status
 from .querysets import QualificationQuerySet
 
@@ -422,3 +425,66 @@ class CatalogueVersion(models.Model):
 
     def __str__(self):
         return f"Catalogue version {self.number}"
+
+
+# SEARCH: what each database's own full-text engine keeps, written by search.index().
+
+
+class QualificationVector(models.Model):
+    """PostgreSQL's weighted tsvector of a qualification's search text, GIN-indexed. A table of
+    its own, as Wagtail's PostgreSQL backend keeps one, because SQLite can make neither the
+    column nor the index: migrate skips this model there."""
+
+    # Deleted by search.forget() before its qualification: Django's collector would otherwise
+    # ask SQLite for this table, and Django refuses DB_CASCADE beside Python-level cascades.
+    qualification = models.OneToOneField(
+        Qualification,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="search_vector",
+    )
+    vector = SearchVectorField()
+
+    class Meta:
+        db_table = "qualification_search_vector"
+        required_db_vendor = "postgresql"
+        indexes = [GinIndex(fields=["vector"], name="qualification_search_idx")]
+
+    def __str__(self):
+        return str(self.vector)
+
+
+class QualificationText(models.Model):
+    """SQLite's FTS5 table of a qualification's search text, its rowid the qualification's id.
+    Django cannot create a virtual table: migration 0031 does, on SQLite only."""
+
+    qualification = models.OneToOneField(
+        Qualification,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_text",
+    )
+    search_heading = models.TextField()
+    search_keywords = models.TextField()
+    search_body = models.TextField()
+
+    class Meta:
+        db_table = search.FTS_TABLE
+        managed = False
+        required_db_vendor = "sqlite"
+
+    def __str__(self):
+        return self.search_heading
+
+
+class SearchWord(models.Model):
+    """A word of the catalogue's search text and how many qualifications hold it: the words
+    "Did you mean" chooses from."""
+
+    word = models.CharField(max_length=50, primary_key=True)
+    qualifications = models.IntegerField()
+
+    def __str__(self):
+        return self.word

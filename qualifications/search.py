@@ -1,60 +1,52 @@
-"""What the catalogue search matches, and how a learner's words become a query.
+"""The catalogue search: a qualification's search text, how it is written, and how a learner's
+words find qualifications on each database's own full-text engine, as Wagtail's database search
+backends do.
 
-Each qualification stores its searchable text in three fields, one per weight, written whenever the
-qualification or one of its rows is saved (see `Qualification.save` and `signals.py`):
+A qualification's text is three fields, by weight (`document()`):
 
-- heading (weight A): the title, the qualification number and the level;
-- keywords (weight B): progression role titles, the subject area, the awarding organisation;
-- body (weight C): what it covers, who it suits, role descriptions, employers, the other text.
+- heading: the title, the qualification number and the level;
+- keywords: progression role titles, the subject area, the awarding organisation;
+- body: what it covers, who it suits, role descriptions, employers, the other text.
 
-The text is stored normalised: the distinct words of each field in lower case, without stop words,
-one space between words and one at each end. PostgreSQL generates a weighted `tsvector` column from
-it, GIN-indexed, and searches that with its full-text search, with a vector of each of the first two
-fields beside it; SQLite, the laptop database, searches an FTS5 index of the same three fields. Both
-rank alike: each word scores the weight of the best field it is in (PostgreSQL asks the fields'
-vectors, SQLite the matched row's stored fields). Both apply
-the same rules: every word a learner types must match somewhere, a word matches words that start
-with it (`mediat` finds "mediation"; numbers match whole, and a qualification number or a level is
-one word: `6` never finds 601/4433/6, `level 4` never finds a 4 elsewhere), and where it
-matched decides the rank, so a title match comes before a passing mention.
+Each is stored normalised (`words()`): case-folded, a qualification number ("601/4433/6") and a
+level ("level 4") each one word, stop words dropped, each word once. `index()` writes it with
+what the database's engine keeps of it: PostgreSQL a weighted tsvector, GIN-indexed
+(models.QualificationVector); SQLite a row of an FTS5 table with the Porter stemmer
+(models.QualificationText); both, the words with how many qualifications hold them, for "Did
+you mean" (models.SearchWord).
 
-The match and the rank are SQL (`match_sql`, `rank_sql`), shared by the queryset's `search()` and
-the catalogue's own page query (querysets.CatalogueQuery), which reads a search matching many rows
-a rank at a time (`tiers`, `tier_sql`; on SQLite `fts_tier_query`). On PostgreSQL the catalogue
-matches a word as the lexemes of the catalogue its stem starts (`find_lexemes`, migration 0027),
-the same rows as the prefix the queryset asks for, from less of the GIN index's work, and reads a
-tier of title and keyword matches from a narrow copy of what a tier needs (`ENTRY_TABLE`,
-migration 0028), a tier with a level word in the heading in the copy's level order
-(`level_named`, migrations 0029 and 0030).
+`search()` applies the same rules on both: every word must match somewhere, a word matches the
+words it starts (after stemming: "mediators" finds "mediation"), a word with a digit matches
+whole, and a title match ranks before a passing mention; equal ranks are in title order.
 """
 
 import functools
-import itertools
-import operator
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
-from functools import reduce
+from itertools import batched
 
-from django.contrib.postgres.search import SearchVector, SearchVectorField
-from django.db.models.expressions import RawSQL
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import F, FloatField, Func, Lookup, Q, Value
+from django.db.models.functions import Length
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 CONFIG = "english"
-# Field, PostgreSQL weight, and the score of a word found there: ts_rank's default weights (A 1.0,
-# B 0.4, C 0.2) times five, whole numbers so that equal ranks are exactly equal, as the tiers of
-# `tiers()` need.
-WEIGHTS = (
-    ("search_heading", "A", 5),
-    ("search_keywords", "B", 2),
-    ("search_body", "C", 1),
-)
-FIELDS = tuple(field for field, _, _ in WEIGHTS)
+FIELDS = ("search_heading", "search_keywords", "search_body")
+# PostgreSQL's weights (A, B, C) and SQLite's bm25 column weights, by field: a word in the
+# heading must outweigh a word in the others, whatever their length.
+POSTGRESQL_WEIGHTS = ("A", "B", "C")
+SQLITE_WEIGHTS = (20.0, 5.0, 1.0)
+# SQLite's FTS5 table (models.QualificationText).
+FTS_TABLE = "qualification_search"
 # A search uses at most this many distinct words; the rest of a pasted paragraph is ignored.
 MAX_TERMS = 10
+# Qualifications written per statement by index().
+BATCH_SIZE = 500
 
-# PostgreSQL's English stop words (tsearch_data/english.stop). Both databases drop them from a
-# query, so "level 4 in mediation" behaves alike on each.
+# PostgreSQL's English stop words (tsearch_data/english.stop), dropped by both databases.
 STOP_WORDS = frozenset(
     """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
@@ -67,7 +59,7 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 (as english.stop lists them, easier to compare than a list literal)
 )
 
-# Letters and digits; anything else (spaces, punctuation) separates words.
+# Letters and digits; anything else (spaces, punctuation, search syntax) separates words.
 _WORD = re.compile(r"[^\W_]+")
 # Phrases that are one thing, made one word before splitting, in stored text and queries alike:
 # a qualification number ("601/4433/6" is "60144336", never the separate numbers 601 or 6) and a
@@ -89,39 +81,32 @@ def words(text):
 
 
 def _normalised(*texts):
-    # Each word once, stop words left out: what matters is whether a word is in a field, not how
-    # often; it halves the text SQLite scans, and PostgreSQL's tsvector drops stop words anyway.
     distinct = dict.fromkeys(
         word for text in texts for word in words(text) if word not in STOP_WORDS
     )
-    return " " + " ".join(distinct) + " "
+    return " ".join(distinct)
 
 
-def build_document(qualification, audiences, roles, employer_names):
-    """The three stored search fields of `qualification`, as a dict of field name to text.
-
-    `audiences` and `roles` are its Audience and ProgressionRole rows (or anything with the same
-    attributes), `employer_names` the names of the employers who support it.
-    """
-    roles = list(roles)
-    number = qualification.qualification_number or ""  # words() keeps it one word
+def document(qualification):
+    """The three search fields of `qualification`, fetched with `for_detail_page()`, as a dict
+    of field name to text."""
+    roles = qualification.progression_roles.all()
+    organisation = qualification.awarding_organisation
     return {
         "search_heading": _normalised(
-            qualification.title, number, qualification.get_level_display()
+            qualification.title,
+            qualification.qualification_number or "",
+            qualification.get_level_display(),
         ),
         "search_keywords": _normalised(
-            *(role.title for role in roles),
-            qualification.subject_area,
-            qualification.awarding_organisation.name
-            if qualification.awarding_organisation_id
-            else "",
+            *(role.title for role in roles), qualification.subject_area, organisation.name
         ),
         "search_body": _normalised(
             qualification.overview,
             qualification.entry_requirement,
-            *(audience.description for audience in audiences),
+            *(audience.description for audience in qualification.audiences.all()),
             *(role.description for role in roles),
-            *employer_names,
+            *(support.employer.name for support in qualification.employer_supports.all()),
             qualification.complementary_subjects,
             qualification.further_study,
             qualification.employer_statement,
@@ -136,373 +121,193 @@ def terms(query):
     return list(distinct)[:MAX_TERMS]
 
 
-# POSTGRESQL
+def _whole(term):
+    # A number, a qualification number or a level: matched whole, never corrected.
+    return any(character.isdigit() for character in term)
 
 
-def search_vector():
-    """The weighted tsvector of the three fields, as PostgreSQL's stored column holds it."""
-    return reduce(
-        operator.add,
-        (SearchVector(field, weight=weight, config=CONFIG) for field, weight, _ in WEIGHTS),
-    )
-
-
-def stored_search_vector(table):
-    """The `search_vector` column PostgreSQL generates from `search_vector()` (migration 0002).
-
-    It is no model field, because SQLite has no tsvector; it is read straight from `table`.
-    """
-    return RawSQL(f'"{table}"."search_vector"', (), output_field=SearchVectorField())
-
-
-def _tsquery_term(term, weight=""):
-    # A number is matched whole; a word as the prefix of a word. Weight letters (A, B) restrict the
-    # match to those fields. Terms are letters and digits only, so none can carry tsquery syntax.
-    if term.isdigit():
-        return f"{term}:{weight}" if weight else term
-    return f"{term}:*{weight}"
-
-
-def _tsquery(search_terms, weight="", lexicon=None):
-    # SQL and its parameters for a tsquery needing every term (only in the fields of `weight`):
-    # parsed by PostgreSQL from the terms as typed or, given their lexicon (`find_lexemes()`),
-    # written out from their lexemes.
-    if lexicon is None:
-        tsquery = " & ".join(_tsquery_term(term, weight) for term in search_terms)
-        return "to_tsquery(%s::regconfig, %s)", [CONFIG, tsquery]
-    return "%s::tsquery", [" & ".join(lexicon[term].tsquery(weight) for term in search_terms)]
-
-
-def _tsquery_condition(table, search_terms, weight="", lexicon=None):
-    # The stored vector matching a tsquery that needs every term (only in the fields of `weight`).
-    tsquery, params = _tsquery(search_terms, weight, lexicon)
-    return f'"{table}"."search_vector" @@ {tsquery}', params
-
-
-# The lexemes of PostgreSQL's stored vectors (migration 0027).
-LEXEME_TABLE = "qualification_search_lexeme"
-# A word is matched as the lexemes its stem starts when there are at most this many; one that
-# starts more ("a", "co") is matched as a prefix, as the index then gains little from the lexemes.
-MOST_LEXEMES = 32
-
-
-@dataclass(frozen=True)
-class Lexemes:
-    """What a term matches in PostgreSQL's vectors: the lexemes of the catalogue that start with
-    its stem, or, if `lexemes` is None, any that does (a number: its own lexeme, whole)."""
-
-    stem: str
-    lexemes: tuple | None
-
-    def tsquery(self, weight=""):
-        """The term as a tsquery operand, restricted to the fields of `weight`."""
-        if self.lexemes is None:
-            return f"{_quoted(self.stem)}:*{weight}"
-        suffix = f":{weight}" if weight else ""
-        return f"({' | '.join(_quoted(lexeme) + suffix for lexeme in self.lexemes)})"
-
-
-def _quoted(lexeme):
-    # A tsquery's quoted lexeme: taken as it is, never parsed or stemmed again.
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def find_lexemes(cursor, search_terms):
-    """{term: Lexemes} for PostgreSQL: each word of `search_terms` as the lexemes of the catalogue
-    starting with its stem (PostgreSQL's own, as its full-text search makes it), so that the GIN
-    index merges whole lexemes rather than gathering a prefix's. The same rows match as with the
-    prefix: every lexeme the vectors hold is in the table (migration 0027). None if there is no
-    word to expand (only numbers), or a term is not one lexeme to PostgreSQL."""
-    search_terms = list(search_terms)
-    if all(term.isdigit() for term in search_terms):
-        return None
-    cursor.execute(
-        "SELECT t.term, v.stems[1], CASE WHEN t.whole THEN NULL ELSE ARRAY("
-        f'SELECT l.lexeme FROM {LEXEME_TABLE} l WHERE l.lexeme >= v.stems[1] COLLATE "C" '
-        'AND l.lexeme < (v.stems[1] || chr(1114111)) COLLATE "C" AND l.lexeme ^@ v.stems[1] '
-        "ORDER BY l.lexeme LIMIT %s) END "
-        "FROM unnest(%s::text[], %s::boolean[]) AS t(term, whole) CROSS JOIN LATERAL "
-        "(SELECT tsvector_to_array(to_tsvector(%s::regconfig, t.term)) AS stems) AS v "
-        "WHERE cardinality(v.stems) = 1",
-        [MOST_LEXEMES + 1, search_terms, [term.isdigit() for term in search_terms], CONFIG],
-    )
-    found = {}
-    for term, stem, lexemes in cursor.fetchall():
-        if lexemes is None:  # a number, matched whole
-            found[term] = Lexemes(stem, (stem,))
-        elif 0 < len(lexemes) <= MOST_LEXEMES:
-            found[term] = Lexemes(stem, tuple(lexemes))
-        else:  # too many, or none (then it matches nothing either way)
-            found[term] = Lexemes(stem, None)
-    return found if len(found) == len(set(search_terms)) else None
-
-
-# SQLITE
-
-# Endings removed from a query word so that it also finds its other forms: "mediator" finds
-# "mediation", "families" finds "family". The stem is always a prefix of the word typed, so a
-# word always finds itself. PostgreSQL's Snowball stemmer does this properly; this is enough for
-# a laptop.
-_ENDINGS = ("ments", "ment", "ings", "ing", "ions", "ion", "ies", "ors", "or", "ers", "er", "es")
-_ENDINGS += ("ed", "s")
-_SHORTEST_STEM = 4
-
-
-def _stem(word):
-    if len(word) <= _SHORTEST_STEM or word.isdigit():
-        return word
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= _SHORTEST_STEM:
-            word = word[: -len(ending)]
-            break
-    if word[-1] in "ey" and len(word) > _SHORTEST_STEM:
-        word = word[:-1]
-    if len(word) > _SHORTEST_STEM and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]  # "counsell" (from "counselling") finds "counsellor" and "counsel"
-    return word
-
-
-# The FTS5 table over the three search fields (migration 0021): an external-content index, kept in
-# step by triggers on the qualification table, so every write (save, bulk_update, raw SQL) reaches
-# it. Its tokenizer keeps accents, as the stored text and PostgreSQL's do.
-FTS_TABLE = "qualification_search"
-FTS_VOCABULARY = "qualification_search_vocabulary"
-
-
-def _fts_term(term):
-    # Terms are letters and digits only; quoting makes each a plain string, never FTS5 syntax.
-    return f'"{term}"' if term.isdigit() else f'"{_stem(term)}"*'
-
-
-def fts_query(search_terms, field=None):
-    """An FTS5 query needing every term, each in any search field (or only in `field`)."""
-    query = " AND ".join(map(_fts_term, search_terms))
-    return f"{{{field}}} : ({query})" if field else query
-
-
-def fts_tier_query(search_terms, ways):
-    """An FTS5 query for the rows of one tier of `tiers()` (`ways`): for one of the ways, every
-    term in its best field and in no better one."""
-    alternatives = []
-    for way in ways:
-        conditions = []
-        for term, best in zip(search_terms, way, strict=True):
-            condition = fts_query([term], FIELDS[best])
-            for better in FIELDS[:best]:
-                condition = f"({condition}) NOT ({fts_query([term], better)})"
-            conditions.append(f"({condition})")
-        alternatives.append(f"({' AND '.join(conditions)})")
-    return " OR ".join(alternatives)
-
-
-def _in_stored_field(table, term, field):
-    # Whether the stored `field` has a word starting with the term (for a number, that word), as
-    # FTS5 matches it: the stored text is its words, each after a space and the last before one,
-    # so that is the text holding " word" (" number "). Read from the row the match has already
-    # found rather than from the index, which would list every row the term is in, in the field.
-    text = f" {term} " if term.isdigit() else f" {_stem(term)}"
-    return f'instr("{table}"."{field}", %s) > 0', [text]
-
-
-def _fts_condition(table, search_terms):
-    # A subquery that is not correlated: SQLite runs it once and looks each row up in its result.
-    return (
-        f'"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
-        [fts_query(search_terms)],
-    )
-
-
-# BOTH
-
-
-def match_sql(table, search_terms, vendor, lexicon=None):
-    """SQL and its parameters for a condition on `table`'s rows: every term starts a word of its
-    search text (or is a number in it), from PostgreSQL's GIN index or SQLite's FTS5 index.
-
-    On PostgreSQL, `lexicon` (the terms' `find_lexemes()`) matches the same rows by lexemes."""
-    if vendor == "postgresql":
-        return _tsquery_condition(table, search_terms, lexicon=lexicon)
-    return _fts_condition(table, search_terms)
-
-
-# PostgreSQL's stored vectors: the weighted one of all three fields (migration 0002) and those of
-# the fields scoring above the lowest (migration 0026), named after their fields.
-VECTORS = ("search_vector", *(f"{field}_vector" for field, _, _ in WEIGHTS[:-1]))
-# PostgreSQL's narrow copy of what a tier reads (migration 0028): each qualification's id, status,
-# title, filters and the vectors of the fields above the lowest (VECTORS[1:]), under their names.
-ENTRY_TABLE = "qualification_search_entry"
-
-
-def _in_field(table, term, field, vendor, lexicon=None):
-    # Whether the row's `field` has the term: on PostgreSQL from the field's own vector (migration
-    # 0026; the same as asking the weighted vector for the field's weight, but GIN-indexed by
-    # field), on SQLite from its stored text. PostgreSQL has no vector of the last field: a term in
-    # neither of the others is in the last if it is anywhere, so there it is asked that.
-    if vendor != "postgresql":
-        return _in_stored_field(table, term, field)
-    if field == FIELDS[-1]:
-        return _tsquery_condition(table, [term], lexicon=lexicon)
-    tsquery, params = _tsquery([term], lexicon=lexicon)
-    return f'"{table}"."{field}_vector" @@ {tsquery}', params
-
-
-def rank_sql(table, search_terms, vendor, lexicon=None):
-    """SQL and its parameters for the rank of a row `match_sql` matched: the sum, over the terms,
-    of the score of the best field each term is in. The last field is where a term must be if it is
-    in neither of the others, so it is never tested."""
-    *better, (_, _, lowest) = WEIGHTS
-    cases, params = [], []
-    for term in search_terms:
-        whens = []
-        for field, _, score in better:
-            condition, condition_params = _in_field(table, term, field, vendor, lexicon)
-            whens.append(f"WHEN {condition} THEN {score}")
-            params += condition_params
-        cases.append(f"CASE {' '.join(whens)} ELSE {lowest} END")
-    return f"CAST({' + '.join(cases)} AS DOUBLE PRECISION)", params
-
-
-# Searches of up to this many words can be read tier by tier (`tiers()`): three words have 27 ways
-# of placing them in the fields, in 10 tiers; more words have too many to ask one by one.
-MOST_TIERED_TERMS = 3
-
-
-def tiers(search_terms):
-    """The ranks a row matching every term can have, best first, each with its ways: tuples of
-    each term's best field (an index of WEIGHTS), as (rank, [way, …]) pairs.
-
-    The rows of one tier are equal in rank, so they are in title order; a page of results is the
-    first rows of the first tiers, each read in title order as far as the page needs.
-    """
-    ways = {}
-    for way in itertools.product(range(len(WEIGHTS)), repeat=len(search_terms)):
-        ways.setdefault(sum(WEIGHTS[best][2] for best in way), []).append(way)
-    return sorted(ways.items(), reverse=True)
-
-
-# A level, as words() makes it one word ("level 3" is "level3").
-_LEVEL_WORD = re.compile(r"level(\d)")
-
-
-def level_named(search_terms, ways):
-    """The level of a level word of `search_terms` ("level3": 3) that every way of one tier of
-    `tiers()` (`ways`) places in the heading, which names a qualification's own level; else None.
-    """
-    for index, term in enumerate(search_terms):
-        level = _LEVEL_WORD.fullmatch(term)
-        if level and all(way[index] == 0 for way in ways):
-            return int(level[1])
-    return None
-
-
-def tier_sql(table, search_terms, ways, vendor, lexicon=None):
-    """SQL and its parameters for a condition on `table`'s rows: they match every term, with the
-    rank of `ways` (one tier of `tiers()`), each term's best field being one way's. Read from each
-    row; on PostgreSQL, from the fields' GIN indexes too."""
-    alternatives, params = [], []
-    for way in ways:
-        conditions = []
-        for term, best in zip(search_terms, way, strict=True):
-            # In its best field and in no better one.
-            for index, field in enumerate(FIELDS[: best + 1]):
-                condition, condition_params = _in_field(table, term, field, vendor, lexicon)
-                conditions.append(condition if index == best else f"NOT {condition}")
-                params += condition_params
-        alternatives.append(f"({' AND '.join(conditions)})")
-    return f"({' OR '.join(alternatives)})", params
-
-
-# SPELLING
-
-# PostgreSQL's vocabulary of the stored search text, trigram-indexed (migration 0022); SQLite reads
-# its FTS5 index's own (FTS_VOCABULARY).
-VOCABULARY_TABLE = "qualification_search_word"
-
-# Words closer than this to a misspelling are offered in its place: pg_trgm's own default
-# threshold for its `%` operator, so both databases offer the same words.
-SIMILARITY_THRESHOLD = 0.3
-
-
-def trigrams(word):
-    """pg_trgm's trigrams of one word: a set of three-letter strings of "  word "."""
-    padded = f"  {word} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def similarity(word, other):
-    """pg_trgm's similarity(): the trigrams the two words share over all the trigrams of both."""
-    mine, theirs = trigrams(word), trigrams(other)
-    shared = len(mine & theirs)
-    return shared / (len(mine) + len(theirs) - shared)
-
-
-def could_be_misspelt(term):
-    """Whether a term may be corrected: a word, never a number, level or qualification number."""
-    return not any(character.isdigit() for character in term)
-
-
-class Vocabulary:
-    """Words indexed by their trigrams, as pg_trgm's index holds them: the closest word to a
-    misspelling is found among the words that share a trigram with it (any other is not similar
-    at all), not by comparing it with every word. Numbers are left out: never a correction."""
-
-    def __init__(self, words):
-        self.sizes = {}  # word: how many trigrams it has
-        self.index = {}  # trigram: the words that have it
-        for word in words:
-            if could_be_misspelt(word) and word not in self.sizes:
-                word_trigrams = trigrams(word)
-                self.sizes[word] = len(word_trigrams)
-                for trigram in word_trigrams:
-                    self.index.setdefault(trigram, []).append(word)
-
-    def closest(self, term):
-        """The word most like `term`, the first in alphabetical order among equals, or None if
-        none is similar enough: as PostgreSQL's `ORDER BY similarity(word, term) DESC, word` with
-        pg_trgm's `%` picks it."""
-        term_trigrams = trigrams(term)
-        shared = Counter(word for trigram in term_trigrams for word in self.index.get(trigram, ()))
-        scored = (
-            (count / (len(term_trigrams) + self.sizes[word] - count), word)
-            for word, count in shared.items()
-        )
-        best = min(
-            ((-score, word) for score, word in scored if score >= SIMILARITY_THRESHOLD),
-            default=None,
-        )
-        return best and best[1]
-
-
-def corrected_query(query, finds, closest):
-    """The query with each misspelt word replaced, or None if nothing could be corrected.
-
-    A word is misspelt if searching for it alone finds nothing (`finds(word)`); `closest(word)`
-    gives the vocabulary's nearest word, or None. Numbers are never corrected.
-    """
-    search_terms = terms(query)
-    corrected = [
-        (closest(term) or term) if could_be_misspelt(term) and not finds(term) else term
-        for term in search_terms
-    ]
-    return " ".join(corrected) if corrected != search_terms else None
+# WRITING
 
 
 def index(qualifications):
-    """Write the search text of these qualifications, each fetched with `for_detail_page()`."""
+    """Write the search text of `qualifications` and what the database's engine keeps of it, in
+    batches; call it after writing a qualification or its rows, in the same transaction. They
+    must be fetched with `for_detail_page()`, their search fields as last written (empty for new
+    ones). Returns them, their search fields set."""
     from .models import Qualification
 
     qualifications = list(qualifications)
-    for qualification in qualifications:
-        document = build_document(
-            qualification,
-            qualification.audiences.all(),
-            qualification.progression_roles.all(),
-            [support.employer.name for support in qualification.employer_supports.all()],
-        )
-        for field, text in document.items():
-            setattr(qualification, field, text)
-    Qualification.objects.bulk_update(qualifications, FIELDS, batch_size=500)
+    database = connections[Qualification.objects.db]
+    for batch in batched(qualifications, BATCH_SIZE):
+        documents, counts = {}, Counter()
+        for qualification in batch:
+            documents[qualification.pk] = texts = document(qualification)
+            counts.subtract(_vocabulary(getattr(qualification, field) for field in FIELDS))
+            counts.update(_vocabulary(texts.values()))
+            for field, text in texts.items():
+                setattr(qualification, field, text)
+        with database.cursor() as cursor:
+            # Not bulk_update(): its CASE per field over every row of a batch costs time in the
+            # square of the batch on SQLite; one prepared UPDATE per row costs none.
+            cursor.executemany(
+                f"UPDATE {Qualification._meta.db_table} SET search_heading = %s, "
+                "search_keywords = %s, search_body = %s WHERE id = %s",
+                [(*texts.values(), pk) for pk, texts in documents.items()],
+            )
+        _write_engine(database.vendor, documents)
+        _count_words(database, counts)
+    return qualifications
 
 
 def forget(pks):
-    """Forget the search text of the deleted qualifications with these pks."""
+    """Take the qualifications with these pks out of the search; call it before deleting them."""
+    from .models import Qualification, QualificationText, QualificationVector
+
+    database, counts = connections[Qualification.objects.db], Counter()
+    for texts in Qualification.objects.filter(pk__in=pks).values_list(*FIELDS):
+        counts.subtract(_vocabulary(texts))
+    _count_words(database, counts)
+    engine = QualificationVector if database.vendor == "postgresql" else QualificationText
+    engine.objects.filter(pk__in=pks).delete()
+
+
+def _vocabulary(texts):
+    # The words "Did you mean" may offer from these stored fields: never one with a digit.
+    return {word for text in texts for word in text.split() if not _whole(word) and len(word) <= 50}
+
+
+def _write_engine(vendor, documents):
+    from .models import QualificationText, QualificationVector
+
+    if vendor == "postgresql":
+        QualificationVector.objects.bulk_create(
+            [QualificationVector(qualification_id=pk, vector=_vector(texts))
+             for pk, texts in documents.items()],
+            update_conflicts=True,
+            unique_fields=["qualification"],
+            update_fields=["vector"],
+        )  # fmt: skip
+    else:
+        QualificationText.objects.filter(pk__in=documents).delete()
+        QualificationText.objects.bulk_create(
+            QualificationText(qualification_id=pk, **texts) for pk, texts in documents.items()
+        )
+
+
+def _vector(texts):
+    vectors = [
+        SearchVector(Value(texts[field]), weight=weight, config=CONFIG)
+        for field, weight in zip(FIELDS, POSTGRESQL_WEIGHTS, strict=True)
+    ]
+    return vectors[0] + vectors[1] + vectors[2]
+
+
+def _count_words(database, counts):
+    from .models import SearchWord
+
+    changes = [(word, count) for word, count in sorted(counts.items()) if count]
+    if not changes:
+        return
+    table = SearchWord._meta.db_table
+    with database.cursor() as cursor:
+        # An upsert that adds to the count, which bulk_create(update_conflicts=True) cannot
+        # write: it only sets a column to the new row's value. In word order, so that two
+        # transactions counting the same words wait for each other rather than deadlock.
+        cursor.executemany(
+            f"INSERT INTO {table} (word, qualifications) VALUES (%s, %s) ON CONFLICT (word) "
+            f"DO UPDATE SET qualifications = {table}.qualifications + excluded.qualifications",
+            changes,
+        )
+    if any(count < 0 for _, count in changes):
+        SearchWord.objects.filter(qualifications__lte=0).delete()
+
+
+# SEARCHING
+
+
+def _fts5_table(compiler, connection, rowid):
+    # The FTS5 table as the search joins it (its hidden column of the same name), from its rowid.
+    alias = compiler.compile(rowid)[0].rsplit(".", 1)[0]
+    return f"{alias}.{connection.ops.quote_name(FTS_TABLE)}"
+
+
+class _FTS5Match(Lookup):
+    lookup_name = "fts5_match"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        query, params = self.process_rhs(compiler, connection)
+        return f"{_fts5_table(compiler, connection, self.lhs)} MATCH {query}", params
+
+
+class _FTS5Rank(Func):
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        table = _fts5_table(compiler, connection, self.source_expressions[0])
+        # bm25 is lower for a better match.
+        return f"-bm25({table}, {', '.join(map(str, SQLITE_WEIGHTS))})", []
+
+
+def search(queryset, query):
+    """`queryset` narrowed to those matching every word of `query`, annotated with `rank`, best
+    first then by title. A blank query changes nothing; one with no word to search for (only
+    punctuation, or only words like "the") matches nothing."""
+    if not query or not query.strip():
+        return queryset
+    search_terms = terms(query)
+    if not search_terms:
+        return queryset.none()
+    if connections[queryset.db].vendor == "postgresql":
+        # Quoted, so a term is only ever a word; a prefix unless it is matched whole.
+        tsquery = SearchQuery(
+            " & ".join(f"'{term}'" if _whole(term) else f"'{term}':*" for term in search_terms),
+            search_type="raw",
+            config=CONFIG,
+        )
+        matched = queryset.filter(search_vector__vector=tsquery)
+        rank = SearchRank(F("search_vector__vector"), tsquery)
+    else:
+        fts_query = " AND ".join(
+            f'"{term}"' if _whole(term) else f'"{term}"*' for term in search_terms
+        )
+        # isnull=False makes the join an inner one, so SQLite reads the FTS5 index first.
+        rowid = F("search_text__pk")
+        matched = queryset.filter(Q(search_text__isnull=False), _FTS5Match(rowid, fts_query))
+        rank = _FTS5Rank(rowid)
+    return matched.annotate(rank=rank).order_by("-rank", "title", "pk")
+
+
+# DID YOU MEAN
+
+
+def _closest(term):
+    # The nearest word by optimal string alignment (a swapped pair of letters is one edit), up to
+    # a third of the word's letters away; the most common of the nearest, then the first.
+    from .models import SearchWord
+
+    most = max(1, len(term) // 3)
+    near = SearchWord.objects.alias(length=Length("word"))
+    near = near.filter(length__range=(len(term) - most, len(term) + most))
+    counts = dict(near.values_list("word", "qualifications"))
+    found = process.extract(term, list(counts), scorer=OSA.distance, score_cutoff=most, limit=None)
+    best = min(((distance, -counts[word], word) for word, distance, _ in found), default=None)
+    return best and best[2]
+
+
+def suggestion(query, queryset):
+    """`query` with each word that finds nothing anywhere in the catalogue replaced by the word
+    of the catalogue a learner most likely meant, if that search finds something in `queryset`;
+    else None. Numbers and levels are never replaced."""
+    from .models import Qualification
+
+    everything = Qualification.objects.using(queryset.db)
+    search_terms = terms(query or "")
+    corrected = [
+        term if _whole(term) or search(everything, term).exists() else _closest(term) or term
+        for term in search_terms
+    ]
+    if corrected == search_terms:
+        return None
+    corrected = " ".join(corrected)
+    return corrected if search(queryset, corrected).exists() else None

@@ -61,8 +61,8 @@ def qualifications_delete(qualifications):
     with transaction.atomic():
         pks = list(qualifications.values_list("pk", flat=True))
         public = _is_public(qualifications)
-        qualifications.delete()
         search.forget(pks)
+        qualifications.delete()
         if public:
             catalogue_changed()
     return len(pks)

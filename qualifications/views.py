@@ -27,6 +27,7 @@ from .forms import CatalogueSearchForm
 from .kept import kept_value, release, serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
+from .search import suggestion as spelling_suggestion
 from .services import catalogue_version
 from .site import absolute_url
 from .sitemaps import SITEMAPS
@@ -67,47 +68,24 @@ def serve_qualification_kept(request, render, *, key, slug, previewer=False):
 
 
 class CataloguePaginator(Paginator):
-    """Pages of a CatalogueQuery. `count`, if given, is how many there are, known without a
-    query; if not, a page is read with its count, in one query (a page past the end then asks for
-    the count, and gives the last page).
+    """A Paginator that takes the count it is given (a listing's, from the filters' values) or
+    counts a search up to `limit` + 1: past `limit`, `counted_all` is False and the pages are
+    those of the best `limit`."""
 
-    A search counts up to its limit (CatalogueQuery.count_limit): past it, `counted_all` is False,
-    and the pages are those of the best `count` matches.
-    """
-
-    counted_all = True
-
-    def __init__(self, *args, count=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, object_list, per_page, *, count=None, limit=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit, self.counted_all = limit, True
         if count is not None:
-            self.count = self._counted(count)  # in place of the cached property
+            self.count = count  # in place of the cached property
 
     @cached_property
     def count(self):
-        return self._counted(self.object_list.count())
-
-    def _counted(self, total):
-        limit = self.object_list.count_limit
-        self.counted_all = limit is None or total <= limit
-        return total if self.counted_all else limit
-
-    # Pages past this (past any catalogue, and soon past what SQL's integers hold) go by the count.
-    FARTHEST_COUNTED_PAGE = 1_000_000
-
-    def get_page(self, number):
-        if "count" not in self.__dict__ and 1 <= number <= self.FARTHEST_COUNTED_PAGE:
-            start = (number - 1) * self.per_page
-            entries, total = self.object_list.counted_page(start, start + self.per_page)
-            if total is not None:
-                self.count = self._counted(total)
-                return self._get_page(entries, number, self)
-        return super().get_page(number)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        start = (number - 1) * self.per_page
-        stop = min(start + self.per_page, self.count)
-        return self._get_page(self.object_list.page(start, stop), number, self)
+        if self.limit is None:
+            return super().count
+        # Counted without the rank, which a count does not need.
+        total = self.object_list.order_by().values("pk")[: self.limit + 1].count()
+        self.counted_all = total <= self.limit
+        return min(total, self.limit)
 
 
 class QualificationListView(ListView):
@@ -138,30 +116,34 @@ class QualificationListView(ListView):
             version=version,
         )
 
-    def get_queryset(self):
+    def filtered(self):
         criteria = self.search.criteria
-        return Qualification.objects.catalogue(
-            q=criteria.q,
+        return Qualification.objects.published().filter_by(
             level=criteria.level,
             subject_area=criteria.subject,
             awarding_organisation=criteria.organisation,
         )
 
-    def paginate_queryset(self, queryset, page_size):
-        # A page past the end shows the last one, rather than a 404 for a link gone stale.
+    def get_queryset(self):
+        return self.filtered().search(self.search.criteria.q).for_catalogue()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
         criteria = self.search.criteria
-        # A listing without a search is counted from the filters' values, kept per version.
-        count = (
-            None
-            if criteria.q
-            else self.facets.count(
+        if criteria.q:
+            kwargs["limit"] = settings.CATALOGUE_SEARCH_LIMIT
+        else:
+            # A listing is counted from the filters' values, kept per version.
+            kwargs["count"] = self.facets.count(
                 level=criteria.level,
                 subject_area=criteria.subject,
                 awarding_organisation=criteria.organisation,
             )
-        )
-        paginator = self.get_paginator(queryset, page_size, count=count)
-        page = paginator.get_page(criteria.page or 1)
+        return super().get_paginator(queryset, per_page, **kwargs)
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end shows the last one, rather than a 404 for a link gone stale.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.search.criteria.page or 1)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -169,8 +151,8 @@ class QualificationListView(ListView):
         page_obj = context["page_obj"]
         page = page_obj.number
         suggestion = None
-        if not page_obj.paginator.count:
-            suggestion = self.object_list.spelling_suggestion()
+        if not page_obj.paginator.count and self.search.criteria.q:
+            suggestion = spelling_suggestion(self.search.criteria.q, self.filtered())
         return context | {
             "search": self.search,
             "previous_url": page_obj.has_previous() and self.search.url(page=page - 1),
@@ -379,6 +361,7 @@ def healthz_view(request):
     """
     try:
         with connection.cursor() as cursor:
+            # Raw: whether the database answers at all, asking no table (the ORM always does).
             cursor.execute("SELECT 1")
     except DatabaseError as error:
         # The reason in a word; the details (hosts, ports) go to the log, not to the public.

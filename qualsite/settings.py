@@ -99,6 +99,10 @@ CACHES["local"] = {
 # or ruling the cache out when a page looks stale.
 KEEP_RENDERINGS = env.bool("KEEP_RENDERINGS", default=True)
 
+# A catalogue search counts this many matches at most and lists the best of them: past it the page
+# says "More than 500", more than anyone pages through rather than narrowing the search.
+CATALOGUE_SEARCH_LIMIT = 500
+
 # APPS
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +111,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.sitemaps",
+    # The search's tsvector field and GIN index on PostgreSQL; nothing on SQLite.
+    "django.contrib.postgres",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",

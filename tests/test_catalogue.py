@@ -8,28 +8,25 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 from django.urls import set_script_prefix
 from django.utils import timezone
+from qualifications.versions import public_content_changed, public_version
 
+from qualifications import search
 from qualifications.choices import Level, Status
 from qualifications.models import AwardingOrganisation, Employer, Qualification
-from qualifications.querysets import CatalogueQuery
-from qualifications.versions import public_content_changed, public_version
 
 from .conftest import NEXT_CHANGE_QUERIES, SEED_SLUG
 from .factories import AwardingOrganisationFactory, ProgressionRoleFactory, QualificationFactory
 from .html import elements, select, select_one
 
 # With nothing cached: when the public content next changes by itself, the filters' values with
-# their counts and their organisations' names, and the page of results. The number of results
-# comes from the filters' counts for a listing, and for a search (matching no more than
-# CatalogueQuery.COUNT_LIMIT) with its page, in one query.
+# their counts and their organisations' names, and the page of results. A listing's number of
+# results comes from the filters' counts; a search counts its own, up to the limit.
 CATALOGUE_QUERIES = NEXT_CHANGE_QUERIES + 3
-# On PostgreSQL, a search for words first reads the lexemes they start (search.find_lexemes).
-LEXEME_QUERIES = 1 if connection.vendor == "postgresql" else 0
-# A search not seen before, once the filters' values are kept: its words' lexemes, its page.
-NEW_SEARCH_QUERIES = LEXEME_QUERIES + 1
+SEARCH_COUNT_QUERIES = 1
+# A search not seen before, once the filters' values are kept: its count and its page.
+NEW_SEARCH_QUERIES = SEARCH_COUNT_QUERIES + 1
 # The detail page's own queries, and (nothing being cached yet) when the public content next changes
 # and the filters' values (two queries), to re-check the search it came from.
 DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + NEXT_CHANGE_QUERIES + 2
@@ -160,7 +157,7 @@ def test_a_search_lists_exactly_what_the_querysets_search_finds_in_its_order(cli
 @pytest.fixture
 def ranked_catalogue(db):
     """Qualifications with "family" and "mediation" in every pair of fields (title, role, body),
-    some scheduled, lapsed, drafts or at another level: every tier of a two-word search; and two
+    some scheduled, lapsed, drafts or at another level: every rank of a two-word search; and two
     whose titles name a level other than their own."""
     now = timezone.now()
     places = ["title", "role", "body"]
@@ -189,18 +186,6 @@ def ranked_catalogue(db):
     QualificationFactory(title="Award Family Level 3 Bridge", level=Level.LEVEL_4)
 
 
-# A search matching more than it counts lists its best, tier by tier, each read whichever way:
-# as the defaults have it; with every walk one row per row needed, so that each falls short and the
-# tier is read from the indexes (PostgreSQL) or the FTS5 index (SQLite); and on PostgreSQL with
-# every tier of the narrow copy too large to list and sort, so that it is walked further.
-@pytest.mark.parametrize(
-    "reading",
-    [
-        {},
-        {"ROWS_WALKED_PER_ROW": 1, "ENTRY_ROWS_WALKED_PER_ROW": 1, "ENTRY_TIER_SORTED_AT_MOST": 1},
-        {"ROWS_WALKED_PER_ROW": 1, "ENTRY_TIER_SORTED_AT_MOST": 1},
-    ],
-)
 @pytest.mark.parametrize(
     "params",
     [
@@ -208,19 +193,16 @@ def ranked_catalogue(db):
         {"q": "mediat"},
         {"q": "family mediation", "level": 4},
         {"q": "award family mediation"},
-        {"q": "award family mediation practice"},  # more words than are read tier by tier
-        {"q": "level 3"},  # read at the level, and at others from those naming it
+        {"q": "award family mediation practice"},
+        {"q": "level 3"},
         {"q": "level 3 award"},
         {"q": "level 3", "level": 3},
     ],
 )
 def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(
-    client, ranked_catalogue, monkeypatch, params, reading
+    client, ranked_catalogue, settings, params
 ):
-    limit = 25  # not a whole number of pages
-    monkeypatch.setattr(CatalogueQuery, "COUNT_LIMIT", limit)
-    for name, value in reading.items():
-        monkeypatch.setattr(CatalogueQuery, name, value)
+    settings.CATALOGUE_SEARCH_LIMIT = limit = 25  # not a whole number of pages
     expected = list(
         Qualification.objects.published()
         .filter_by(level=params.get("level"))
@@ -237,39 +219,24 @@ def test_a_search_matching_more_than_it_counts_lists_its_best_in_order(
     assert result_titles(client.get("/", params | {"page": 3})) == expected[PAGE_SIZE:limit]
 
 
-@pytest.mark.parametrize("filters", [{}, {"level": 4}, {"subject": "Health"}])
-def test_a_level_searched_for_is_listed_with_the_titles_naming_it_at_other_levels(
-    client, db, monkeypatch, filters
-):
-    # Read as the rows at that level and those at others naming it (on PostgreSQL, from the
-    # narrow copy's level order and its mark of those), merged in title order, filters and all.
-    limit = 5
-    monkeypatch.setattr(CatalogueQuery, "COUNT_LIMIT", limit)
-    for n in range(6):
-        QualificationFactory(
-            title=f"Bridge {n} to Level 3", level=Level.LEVEL_4, subject_area="Health"
-        )
-    for n in range(4):
-        QualificationFactory(
-            title=f"Award {n}", level=Level.LEVEL_3, subject_area=["Health", "Care"][n % 2]
-        )
-        QualificationFactory(title=f"Certificate {n}", level=Level.LEVEL_3, subject_area="Health")
-    expected = list(
-        Qualification.objects.published()
-        .filter_by(level=filters.get("level"), subject_area=filters.get("subject"))
-        .search("level 3")
-        .values_list("title", flat=True)
+def test_a_search_matching_more_than_500_says_so_and_lists_500(client, db):
+    organisation = AwardingOrganisationFactory()
+    Qualification.objects.bulk_create(
+        QualificationFactory.build(title=f"Carpentry {n:03d}", awarding_organisation=organisation)
+        for n in range(501)
     )
+    search.index(Qualification.objects.for_detail_page())
 
-    response = client.get("/", {"q": "level 3", **filters})
+    response = client.get("/", {"q": "carpentry", "page": 99})
 
-    assert len(expected) > limit  # read tier by tier
-    assert any(title.startswith("Bridge") for title in expected[:limit])
-    assert result_titles(response) == expected[:limit]
+    assert result_count(response) == (
+        "More than 500 qualifications match “carpentry”, best match first; showing 481 to 500"
+    )
+    assert result_titles(response) == [f"Carpentry {n:03d}" for n in range(480, 500)]
 
 
 def test_an_entrys_address_is_its_qualifications_under_any_script_prefix(seed):
-    entry = Qualification.objects.catalogue().page(0, 1)[0]
+    entry = Qualification.objects.published().for_catalogue()[0]
     try:
         for prefix in ["/", "/catalogue/"]:
             set_script_prefix(prefix)
@@ -307,8 +274,8 @@ def test_the_catalogue_runs_a_fixed_number_of_queries(client, db, django_assert_
         {"q": "mediation", "level": 3, "page": 2},
     ]:
         cache.clear()
-        lexeme_queries = LEXEME_QUERIES if "q" in params else 0
-        with django_assert_num_queries(CATALOGUE_QUERIES + lexeme_queries):
+        count_queries = SEARCH_COUNT_QUERIES if "q" in params else 0
+        with django_assert_num_queries(CATALOGUE_QUERIES + count_queries):
             response = client.get("/", params)
         assert response.status_code == 200
         assert len(result_titles(response)) == PAGE_SIZE
@@ -775,8 +742,8 @@ def test_synthetic_qualifications_are_added_to_and_deleted_without_touching_real
     assert list(Qualification.objects.values_list("slug", flat=True)) == [SEED_SLUG]
     assert not AwardingOrganisation.objects.filter(name__startswith="Synthetic").exists()
     assert not Employer.objects.filter(name__startswith="[Synthetic]").exists()
-    seed.refresh_from_db()
-    assert "derbyshire constabulary" in seed.search_body
+    assert list(Qualification.objects.search("derbyshire constabulary")) == [seed]
+    assert not Qualification.objects.search("synthetic").exists()
 
 
 def test_synthetic_qualifications_never_reach_the_fixtures():

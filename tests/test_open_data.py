@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qualifications import opendata, register
-from qualifications import services
+from qualifications import opendata, register, services
 from qualifications.choices import Status
 from qualifications.models import Qualification
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualifications', '0030_postgresql_search_entries_level_index_covers'),
+        ('qualifications', '0031_plain_search'),
     ]
 
     operations = [
