@@ -46,11 +46,16 @@ PAGES = {
 }
 
 
+def clear_caches():
+    """Empty the shared cache and this process's own."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with nothing cached, as a fresh server would."""
-    for alias in settings.CACHES:
-        caches[alias].clear()
+    clear_caches()
 
 
 @pytest.fixture

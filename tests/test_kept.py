@@ -5,7 +5,6 @@ import gzip
 import json
 
 import brotli
-from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -14,7 +13,7 @@ from qualifications import services
 from qualifications.choices import Status
 from qualifications.kept import release, serve_kept
 
-from .conftest import KEPT_VERSION_QUERIES
+from .conftest import KEPT_VERSION_QUERIES, clear_caches
 from .factories import EmployerFactory, EmployerSupportFactory, QualificationFactory
 
 
@@ -101,8 +100,7 @@ def test_a_renamed_employer_re_renders_the_pages_that_name_it(client, db):
 
 def test_a_rendering_the_cache_dropped_is_rendered_again_the_same(client, seed):
     first = client.get(seed.get_absolute_url())
-    for alias in settings.CACHES:
-        caches[alias].clear()
+    clear_caches()
 
     again = client.get(seed.get_absolute_url())
 
