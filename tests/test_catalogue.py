@@ -19,14 +19,16 @@ from .conftest import KEPT_VERSION_QUERIES, SEED_SLUG, clear_caches
 from .factories import AwardingOrganisationFactory, ProgressionRoleFactory, QualificationFactory
 from .html import elements, select, select_one
 
+# A page of results: its keys in order, then their rows.
+PAGE_QUERIES = 2
 # With nothing cached: the catalogue's version, the filters' values with their counts and their
 # organisations' names, and the page of results. A listing's number of results comes from the
 # filters' counts; a search counts its own, up to the limit.
-CATALOGUE_QUERIES = KEPT_VERSION_QUERIES + 3
+CATALOGUE_QUERIES = KEPT_VERSION_QUERIES + 2 + PAGE_QUERIES
 SEARCH_COUNT_QUERIES = 1
 # A search not seen before, once the filters' values are kept: the catalogue's version, the
 # search's count and its page.
-NEW_SEARCH_QUERIES = KEPT_VERSION_QUERIES + SEARCH_COUNT_QUERIES + 1
+NEW_SEARCH_QUERIES = KEPT_VERSION_QUERIES + SEARCH_COUNT_QUERIES + PAGE_QUERIES
 # The detail page's own queries, and (nothing being cached yet) the catalogue's version and the
 # filters' values (two queries), to re-check the search it came from.
 DETAIL_PAGE_FROM_SEARCH_QUERIES = 4 + KEPT_VERSION_QUERIES + 2
