@@ -40,7 +40,9 @@ def qualification_save(qualification, *, write_rows=None, user=None, comment="")
     and record it, rows included, as a version attributed to `user` with `comment`. Returns Stale.
     """
     with transaction.atomic(), _revision(user, comment):
-        was_public = _is_public(Qualification.objects.filter(pk=qualification.pk))
+        was_public = qualification.pk is not None and _is_public(
+            Qualification.objects.filter(pk=qualification.pk)
+        )
         qualification.save()
         if write_rows is not None:
             write_rows()
@@ -118,7 +120,10 @@ def row_save(row, *, user=None, comment=""):
         moved_from = previous.first()
         stale = qualification_save(row.qualification, write_rows=row.save)
         if moved_from not in (None, row.qualification_id):
-            stale = qualification_save(Qualification.objects.get(pk=moved_from))
+            left = qualification_save(Qualification.objects.get(pk=moved_from))
+            stale = Stale(
+                stale.qualifications | left.qualifications, stale.catalogue or left.catalogue
+            )
     return stale
 
 
