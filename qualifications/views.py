@@ -47,8 +47,17 @@ def catalogue_facets(version=None):
 def serve_catalogue_kept(request, render, *, key, version=None):
     """serve_kept() for a rendering of the catalogue (listings, open data, feed, sitemap), kept
     under the catalogue's version (`version`, or the current one)."""
-    number, next_change = version or catalogue_version()
-    return serve_kept(request, render, key=(*key, number), next_change=next_change)
+
+    def kept_under(version):
+        number, next_change = version
+        return (*key, number), next_change
+
+    return serve_kept(
+        request,
+        render,
+        *kept_under(version or catalogue_version()),
+        recheck=lambda: kept_under(catalogue_version()),
+    )
 
 
 def serve_qualification_kept(request, render, *, key, slug, previewer=False):
@@ -58,12 +67,20 @@ def serve_qualification_kept(request, render, *, key, slug, previewer=False):
     qualification = Qualification.objects.keeping(slug)
     if qualification is None or not (previewer or qualification.is_live()):
         return withdrawn_response(request, slug)
+
+    def kept_under(qualification):
+        return (*key, slug, *qualification.kept_version()), qualification.next_scheduled_change()
+
+    def recheck():
+        now = Qualification.objects.keeping(slug)
+        return kept_under(now) if now is not None and now.is_live() else None
+
     return serve_kept(
         request,
         lambda: render(qualification),
-        key=(*key, slug, *qualification.kept_version()),
+        *kept_under(qualification),
         public=qualification.is_live(),
-        next_change=qualification.next_scheduled_change(),
+        recheck=recheck,
     )
 
 

@@ -5,13 +5,15 @@ import gzip
 import json
 
 import brotli
+import pytest
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils.cache import patch_vary_headers
 
 from qualifications import services
 from qualifications.choices import Status
-from qualifications.kept import release, serve_kept
+from qualifications.kept import KeptRenderingsMiddleware, release, serve_kept
 
 from .conftest import KEPT_VERSION_QUERIES, clear_caches
 from .factories import EmployerFactory, EmployerSupportFactory, QualificationFactory
@@ -211,3 +213,69 @@ def test_a_rendering_that_is_not_found_is_never_kept(db):
     second = serve_kept(request, render, key=("page", "x"))
 
     assert (first.status_code, second.status_code, len(renders)) == (410, 410, 2)
+
+
+# KeptRenderingsMiddleware: an address answered from a kept rendering, answered again.
+
+
+def _counting_view(calls, version):
+    def view(request):
+        calls.append(request.get_full_path())
+        response = serve_kept(
+            request,
+            lambda: HttpResponse("<p>kept</p>", content_type="text/html; charset=utf-8"),
+            ("test-page", version[0]),
+            recheck=lambda: (("test-page", version[0]), None),
+        )
+        response["Content-Disposition"] = "inline"
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return view
+
+
+def test_an_address_answered_from_a_kept_rendering_is_answered_again_without_the_view(db):
+    calls = []
+    middleware = KeptRenderingsMiddleware(_counting_view(calls, ["1"]))
+
+    first = middleware(RequestFactory().get("/page/?q=a", HTTP_ACCEPT_ENCODING="gzip"))
+    again = middleware(RequestFactory().get("/page/?q=a", HTTP_ACCEPT_ENCODING="gzip"))
+
+    assert calls == ["/page/?q=a"]
+    assert again.content == first.content
+    assert dict(again.items()) == dict(first.items())
+    assert again["Vary"] == "Accept-Encoding, Cookie"
+
+
+def test_when_what_it_was_kept_under_changes_the_view_answers_again(db):
+    calls, version = [], ["1"]
+    middleware = KeptRenderingsMiddleware(_counting_view(calls, version))
+    first = middleware(RequestFactory().get("/page/"))
+
+    version[0] = "2"
+    again = middleware(RequestFactory().get("/page/", HTTP_IF_NONE_MATCH=first["ETag"]))
+
+    assert len(calls) == 2
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"path": "/page/?q=b"},
+        {"path": "/page/", "HTTP_HOST": "other.example"},
+        {"path": "/page/", "secure": True},
+        {"path": "/page/", "HTTP_COOKIE": "sessionid=a-previewers-session"},
+    ],
+    ids=["another query", "another host", "https", "a session"],
+)
+def test_only_the_same_address_and_origin_without_a_session_is_answered_again(db, settings, other):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    calls = []
+    middleware = KeptRenderingsMiddleware(_counting_view(calls, ["1"]))
+    middleware(RequestFactory().get("/page/"))
+
+    middleware(RequestFactory().get(**other))
+
+    assert len(calls) == 2
