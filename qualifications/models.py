@@ -1,4 +1,3 @@
-import datetime
 import re
 
 import reversion
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from . import search
 from .choices import Level, Status
-from .querysets import QualificationQuerySet
+from .querysets import QualificationQuerySet, start_of_day_after
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -334,10 +333,7 @@ class Qualification(models.Model):
         now = now or timezone.now()
         moments = [self.live_from, self.live_until]
         if self.certification_end_date is not None:
-            day_after = self.certification_end_date + datetime.timedelta(days=1)
-            moments.append(
-                timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
-            )
+            moments.append(start_of_day_after(self.certification_end_date))
         return min((moment for moment in moments if moment and moment > now), default=None)
 
     def kept_version(self, now=None):

@@ -53,6 +53,12 @@ def _filter_columns(level, subject_area, awarding_organisation):
     return {column: value for column, value in filters.items() if value is not None}
 
 
+def start_of_day_after(date):
+    """The moment a page starts saying that `date` (a certification end date) has passed."""
+    day_after = date + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
+
+
 def _live(now):
     # What published() means, as one condition.
     return (
@@ -84,7 +90,7 @@ class QualificationQuerySet(models.QuerySet):
         saying its certification end date has passed (the start of the day after it), or None.
 
         One look-up in an index per date (see the model's indexes), not a scan of the catalogue:
-        with no cache to keep the answer in, every request asks.
+        every change to the catalogue asks (services.catalogue_changed).
         """
         now = now or timezone.now()
         published = self.filter(status=Status.PUBLISHED)
@@ -100,10 +106,7 @@ class QualificationQuerySet(models.QuerySet):
             "certification_end_date", certification_end_date__gte=timezone.localdate(now)
         )
         if certification_end is not None:
-            day_after = datetime.datetime.combine(
-                certification_end + datetime.timedelta(days=1), datetime.time()
-            )
-            moments.append(timezone.make_aware(day_after))
+            moments.append(start_of_day_after(certification_end))
         return min(filter(None, moments), default=None)
 
     def synthetic(self):
@@ -120,10 +123,9 @@ class QualificationQuerySet(models.QuerySet):
 
     def for_catalogue(self):
         """Only what a catalogue entry shows, its awarding organisation's name as
-        `awarding_organisation_name`, in title order unless already ordered."""
+        `awarding_organisation_name`."""
         queryset = self.only("title", "slug", "level", "qualification_number", "overview")
-        queryset = queryset.annotate(awarding_organisation_name=F("awarding_organisation__name"))
-        return queryset if self.query.order_by else queryset.order_by("title", "pk")
+        return queryset.annotate(awarding_organisation_name=F("awarding_organisation__name"))
 
     def catalogue_facets(self, now=None):
         """The levels, subject areas and awarding organisations of the published ones among
