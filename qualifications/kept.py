@@ -62,10 +62,13 @@ def release():
     process: a deploy that changes any of them keys every rendering anew."""
     digest = hashlib.sha256()
     paths = [path for folder in RELEASE_FILES for path in (settings.BASE_DIR / folder).rglob("*")]
-    paths.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
     for path in sorted(p for p in paths if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path).encode())
+        # Named from the checkout, so servers installed at different paths share their keys.
+        digest.update(path.relative_to(settings.BASE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
     return digest.hexdigest()[:16]
 
 

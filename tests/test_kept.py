@@ -279,3 +279,17 @@ def test_only_the_same_address_and_origin_without_a_session_is_answered_again(db
     middleware(RequestFactory().get(**other))
 
     assert len(calls) == 2
+
+
+def test_two_checkouts_of_one_release_key_their_renderings_alike(settings, tmp_path):
+    for checkout in ("a", "b"):
+        (tmp_path / checkout / "templates").mkdir(parents=True)
+        (tmp_path / checkout / "templates" / "page.html").write_text("<p>one design</p>")
+    digests = []
+    for checkout in ("a", "b"):
+        settings.BASE_DIR = tmp_path / checkout
+        release.cache_clear()
+        digests.append(release())
+    release.cache_clear()
+
+    assert digests[0] == digests[1]
