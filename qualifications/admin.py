@@ -13,13 +13,14 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import history, register, services
-from .admin_forms import AudienceFormSet, QualificationAdminForm
+from .admin_forms import AudienceFormSet, FeeLineFormSet, QualificationAdminForm
 from .choices import Status
 from .models import (
     Audience,
     AwardingOrganisation,
     Employer,
     EmployerSupport,
+    FeeLine,
     ProgressionRole,
     Qualification,
 )
@@ -73,6 +74,14 @@ class EmployerSupportInline(admin.TabularInline):
     verbose_name_plural = "Employers who support it"
 
 
+class FeeLineInline(admin.TabularInline):
+    model = FeeLine
+    formset = FeeLineFormSet
+    extra = 0
+    fields = ["kind", "description", "amount", "per", "vat", "starts_on", "ends_on"]
+    verbose_name_plural = "Fees: enter next year's ahead, from their first day"
+
+
 class SupportedQualificationInline(admin.TabularInline):
     model = EmployerSupport
     extra = 0
@@ -112,7 +121,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     autocomplete_fields = ["awarding_organisation"]
     date_hierarchy = "updated_at"
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline]
+    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline, FeeLineInline]
     actions = ["publish", "withdraw", "return_to_draft"]
     save_on_top = True
     history_latest_first = True
@@ -154,10 +163,25 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
                     "minimum_age",
                     "assessment",
                     "subject_area",
-                    ("register_status", "offered_in_england"),
+                    "register_status",
+                    ("offered_in_england", "offered_in_northern_ireland"),
                     ("regulation_start_date", "operational_start_date"),
                     ("operational_end_date", "certification_end_date"),
                     "specification_url",
+                ],
+            },
+        ),
+        (
+            "Who may take it, where, and funding",
+            {
+                "description": "Leave a fact empty when it is not known: the site shows only "
+                "what is filled in.",
+                "fields": [
+                    ("approved_pre_16", "approved_16_to_18"),
+                    ("approved_18_plus", "approved_19_plus"),
+                    "welsh_medium",
+                    ("offered_in_wales", "offered_internationally"),
+                    "advanced_learner_loans",
                 ],
             },
         ),
@@ -422,7 +446,7 @@ class RowSaveMixin:
 
 @admin.register(AwardingOrganisation)
 class AwardingOrganisationAdmin(SharedSaveMixin, admin.ModelAdmin):
-    list_display = ["name", "acronym", "recognition_number", "website"]
+    list_display = ["name", "acronym", "recognition_number", "website", "fees_contact"]
     search_fields = ["name", "acronym", "recognition_number"]
 
 

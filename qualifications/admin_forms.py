@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 
 from . import history
 from .choices import Status
-from .models import Qualification
+from .models import Qualification, standard_fee_overlaps
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,27 @@ class AudienceFormSet(BaseInlineFormSet):
         )
         if message := self.instance.publication_problems(audience_count=remaining).get("audiences"):
             raise ValidationError(message, code="no_audience")
+
+
+class FeeLineFormSet(BaseInlineFormSet):
+    """The fees inline: one standard fee in force at a time, across the rows as edited."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and (form.instance.pk or form.has_changed())
+        ]
+        by_instance = {id(form.instance): form for form in kept}
+        for fee in standard_fee_overlaps([form.instance for form in kept]):
+            by_instance[id(fee)].add_error(
+                "starts_on",
+                "Another standard qualification fee applies on some of these days: end one "
+                "before the other starts.",
+            )
 
 
 def _name(user):

@@ -17,3 +17,24 @@ class Level(models.IntegerChoices):
     LEVEL_6 = 6, "Level 6"
     LEVEL_7 = 7, "Level 7"
     LEVEL_8 = 8, "Level 8"
+
+
+class FeeKind(models.TextChoices):
+    # In the order the page lists them.
+    STANDARD = "standard", "Standard qualification fee"
+    PACKAGE = "package", "Package fee"
+    LEARNER = "learner", "Associated learner fee"
+    CENTRE = "centre", "Mandatory centre fee"
+
+
+class FeePer(models.TextChoices):
+    LEARNER = "learner", "per learner"
+    UNIT = "unit", "per unit"
+    CENTRE = "centre", "per centre"
+    YEAR = "year", "per year"
+
+
+class FeeVat(models.TextChoices):
+    INCLUDED = "included", "VAT included"
+    EXCLUDED = "excluded", "plus VAT"
+    NOT_APPLICABLE = "none", "no VAT"

@@ -7,10 +7,22 @@ from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
 from .choices import Level
+from .models import OFFERED_IN
 from .site import address
 
 # Longer than any title; the search box will not take more.
 MAX_QUERY_LENGTH = 200
+
+
+# The catalogue's `offered_in` values and their labels: england, wales, northern-ireland,
+# internationally.
+OFFERED_IN_FILTER = {label.lower().replace(" ", "-"): label for label in OFFERED_IN.values()}
+# Each value's field.
+OFFERED_IN_FIELDS = {label.lower().replace(" ", "-"): field for field, label in OFFERED_IN.items()}
+
+
+def _offered_in_words(label):
+    return label.lower() if label == "Internationally" else f"in {label}"
 
 
 def _integer(text):
@@ -85,11 +97,13 @@ class CatalogueCriteria:
     level: int | None = None
     subject: str = ""
     organisation: int | None = None
+    offered_in: str = ""
     page: int | None = None
 
 
 class CatalogueSearchForm(forms.Form):
-    """The catalogue's query string: `q`, the filters `level`, `subject` and `organisation`, `page`.
+    """The catalogue's query string: `q`, the filters `level`, `subject`, `organisation` and
+    `offered_in`, `page`.
 
     A search that cannot be understood (longer than the box allows, or with a NUL byte) leaves the
     form unusable, and the view answers 400. A filter that names a real level, subject area or
@@ -100,7 +114,7 @@ class CatalogueSearchForm(forms.Form):
     Repeated parameters count once, the last one winning, as everywhere in Django.
     """
 
-    FILTERS = ("level", "subject", "organisation")
+    FILTERS = ("level", "subject", "organisation", "offered_in")
 
     q = forms.CharField(
         label="Search qualifications",
@@ -117,6 +131,12 @@ class CatalogueSearchForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
+        widget=FilterSelect,
+    )
+    offered_in = forms.ChoiceField(
+        label="Offered in",
+        required=False,
+        choices=[("", "Anywhere"), *OFFERED_IN_FILTER.items()],
         widget=FilterSelect,
     )
     page = forms.IntegerField(required=False, min_value=1)
@@ -163,6 +183,7 @@ class CatalogueSearchForm(forms.Form):
             level=cleaned.get("level"),
             subject=cleaned.get("subject") or "",
             organisation=cleaned.get("organisation"),
+            offered_in=cleaned.get("offered_in") or "",
             page=cleaned.get("page"),
         )
 
@@ -180,7 +201,8 @@ class CatalogueSearchForm(forms.Form):
         value = self.cleaned_data.get(name)
         if value in (None, ""):
             return ""
-        return dict(self.fields[name].choices)[value]
+        label = dict(self.fields[name].choices)[value]
+        return f"offered {_offered_in_words(label)}" if name == "offered_in" else label
 
     def describe(self):
         """The search in words, for headings and messages: “mediation” at Level 4, …"""
@@ -196,7 +218,7 @@ class CatalogueSearchForm(forms.Form):
         search, “No qualifications match “zzzz” with Level 4”."""
         if self.criteria.q:
             return f"No qualifications match {self.describe()}"
-        level, subject, organisation = map(self._label, self.FILTERS)
+        level, subject, organisation, offered_in = map(self._label, self.FILTERS)
         return "".join(
             [
                 "No ",
@@ -204,6 +226,7 @@ class CatalogueSearchForm(forms.Form):
                 "qualifications",
                 f" in {subject}" if subject else "",
                 f" from {organisation}" if organisation else "",
+                f" {offered_in}" if offered_in else "",
             ]
         )
 
@@ -217,6 +240,7 @@ class CatalogueSearchForm(forms.Form):
             "level": criteria.level,
             "subject": criteria.subject,
             "organisation": criteria.organisation,
+            "offered_in": criteria.offered_in,
             "page": page if page and page > 1 else None,
         }
         query = QueryDict(mutable=True)

@@ -8,11 +8,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.text import capfirst
 from reversion.models import Version
 
+from .choices import FeeKind
 from .models import (
     Audience,
     AwardingOrganisation,
     Employer,
     EmployerSupport,
+    FeeLine,
     ProgressionRole,
     Qualification,
 )
@@ -26,7 +28,7 @@ UNSHOWN_FIELDS = {
     "search_keywords",
     "search_body",
 }
-ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers")
+ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Fees")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def current_snapshot(qualification):
         qualification.audiences.all(),
         qualification.progression_roles.all(),
         [support.employer.name for support in qualification.employer_supports.all()],
+        qualification.fees.all(),
     )
 
 
@@ -68,7 +71,7 @@ def version_snapshot(version):
     """The qualification kept in `version` (a reversion Version of a Qualification), with the
     rows saved in the same revision."""
     qualification = _instance(version)
-    rows = {Audience: [], ProgressionRole: [], EmployerSupport: []}
+    rows = {Audience: [], ProgressionRole: [], EmployerSupport: [], FeeLine: []}
     content_types = ContentType.objects.get_for_models(*rows, Employer)
     models_by_type = {content_type.pk: model for model, content_type in content_types.items()}
     employer_names = {}
@@ -80,7 +83,10 @@ def version_snapshot(version):
         elif row.qualification_id == qualification.pk:
             rows[model].append(row)
     for model in rows:
-        rows[model].sort(key=lambda row: (row.order, row.pk))
+        if model is FeeLine:
+            rows[model].sort(key=lambda fee: (FeeKind.values.index(fee.kind), fee.starts_on))
+        else:
+            rows[model].sort(key=lambda row: (row.order, row.pk))
     missing = {s.employer_id for s in rows[EmployerSupport]} - employer_names.keys()
     employer_names |= dict(Employer.objects.filter(pk__in=missing).values_list("pk", "name"))
     return _snapshot(
@@ -88,6 +94,7 @@ def version_snapshot(version):
         rows[Audience],
         rows[ProgressionRole],
         [employer_names.get(s.employer_id, "(a deleted employer)") for s in rows[EmployerSupport]],
+        rows[FeeLine],
     )
 
 
@@ -126,7 +133,16 @@ def _instance(version):
     return model(**fields)
 
 
-def _snapshot(qualification, audiences, roles, employer_names):
+def _fee_line(fee):
+    until = f" until {fee.ends_on:%d/%m/%Y}" if fee.ends_on else ""
+    description = f" ({fee.description})" if fee.description else ""
+    return (
+        f"{fee.get_kind_display()}{description}: £{fee.amount} {fee.get_per_display()}, "
+        f"{fee.get_vat_display()}, from {fee.starts_on:%d/%m/%Y}{until}"
+    )
+
+
+def _snapshot(qualification, audiences, roles, employer_names, fees):
     fields = {}
     for field in Qualification._meta.concrete_fields:
         if field.name in UNSHOWN_FIELDS:
@@ -149,6 +165,7 @@ def _snapshot(qualification, audiences, roles, employer_names):
                     [audience.description for audience in audiences],
                     [f"{role.title}: {role.description}" for role in roles],
                     list(employer_names),
+                    [_fee_line(fee) for fee in fees],
                 ],
                 strict=True,
             )

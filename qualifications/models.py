@@ -1,19 +1,52 @@
 import re
+from decimal import Decimal
 
 import reversion
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    EmailValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
+from django.db.models import Case, When
 from django.urls import reverse
 from django.utils import timezone
 
 from . import search
-from .choices import Level, Status
-from .querysets import QualificationQuerySet, start_of_day_after
+from .choices import FeeKind, FeePer, FeeVat, Level, Status
+from .querysets import (
+    QualificationQuerySet,
+    fee_change_moment,
+    fee_dates_after,
+    start_of_day_after,
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+# Advanced Learner Loans fund these levels only.
+LOAN_LEVELS = range(3, 7)
+# The government's "Find a learning aim" search, given a reference.
+FIND_A_LEARNING_AIM = (
+    "https://submit-learner-data.service.gov.uk/find-a-learning-aim/LearningAimDetails/"
+)
+AGE_RANGES = [
+    ("approved_pre_16", "Pre-16"),
+    ("approved_16_to_18", "16\N{EN DASH}18"),
+    ("approved_18_plus", "18+"),
+    ("approved_19_plus", "19+"),
+]
+# The countries a qualification may be offered in: field, label (and catalogue filter value).
+OFFERED_IN = {
+    "offered_in_england": "England",
+    "offered_in_wales": "Wales",
+    "offered_in_northern_ireland": "Northern Ireland",
+    "offered_internationally": "Internationally",
+}
 
 
 SUMMARY_WORDS = 30
@@ -40,6 +73,20 @@ def factsheet_filename(slug):
     return f"{slug}-factsheet.pdf"
 
 
+_email_validator = EmailValidator()
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def validate_fees_contact(value):
+    """An email address or an http(s) web address."""
+    try:
+        (_email_validator if "@" in value and "/" not in value else _url_validator)(value)
+    except ValidationError:
+        raise ValidationError(
+            "Enter an email address or a web address starting https://.", code="invalid"
+        ) from None
+
+
 class AwardingOrganisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     website = models.URLField(blank=True, help_text="The organisation's own site, if it has one.")
@@ -55,12 +102,26 @@ class AwardingOrganisation(models.Model):
     acronym = models.CharField(
         max_length=30, blank=True, help_text="As on the Ofqual Register, for example AIM QUALS."
     )
+    fees_contact = models.CharField(
+        "where to ask about fees",
+        max_length=200,
+        blank=True,
+        help_text="An email address or a web address: a qualification without fees on the site "
+        "says to ask here.",
+        validators=[validate_fees_contact],
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def fees_contact_url(self):
+        """The fees contact as a link: mailto: for an email address."""
+        contact = self.fees_contact
+        return f"mailto:{contact}" if contact and "://" not in contact else contact
 
 
 @reversion.register()
@@ -78,7 +139,7 @@ class Employer(models.Model):
         return self.name
 
 
-@reversion.register(follow=["audiences", "progression_roles", "employer_supports"])
+@reversion.register(follow=["audiences", "progression_roles", "employer_supports", "fees"])
 class Qualification(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -208,6 +269,26 @@ class Qualification(models.Model):
         null=True, blank=True, help_text="The last day it can be awarded."
     )
     offered_in_england = models.BooleanField("offered in England", null=True, blank=True)
+    # Where it is offered, who may take it and how it is funded: the Register import fills what
+    # the Register publishes (England, Northern Ireland), staff the rest. Empty when unknown.
+    offered_in_northern_ireland = models.BooleanField(
+        "offered in Northern Ireland", null=True, blank=True
+    )
+    offered_in_wales = models.BooleanField("offered in Wales", null=True, blank=True)
+    offered_internationally = models.BooleanField(null=True, blank=True)
+    approved_pre_16 = models.BooleanField("approved for pre-16", null=True, blank=True)
+    approved_16_to_18 = models.BooleanField("approved for 16\N{EN DASH}18", null=True, blank=True)
+    approved_18_plus = models.BooleanField("approved for 18+", null=True, blank=True)
+    approved_19_plus = models.BooleanField("approved for 19+", null=True, blank=True)
+    welsh_medium = models.BooleanField(
+        "available through the medium of Welsh", null=True, blank=True
+    )
+    advanced_learner_loans = models.BooleanField(
+        "Advanced Learner Loans may fund it",
+        null=True,
+        blank=True,
+        help_text="Only for levels 3 to 6. Leave empty unless you know.",
+    )
     specification_url = models.URLField(
         "specification", max_length=500, blank=True, help_text="The link to its specification."
     )
@@ -272,6 +353,10 @@ class Qualification(models.Model):
         return reverse("qualifications:factsheet", kwargs={"slug": self.slug})
 
     def clean(self):
+        if self.advanced_learner_loans and self.level not in LOAN_LEVELS:
+            raise ValidationError(
+                {"advanced_learner_loans": "Advanced Learner Loans fund levels 3 to 6 only."}
+            )
         if self.status == Status.PUBLISHED:
             problems = self.publication_problems()
             problems.pop("audiences", None)  # rows are checked where they are edited
@@ -329,22 +414,69 @@ class Qualification(models.Model):
 
     def next_scheduled_change(self, now=None):
         """When what the public sees of it next changes by itself (it goes live, is withdrawn,
-        or its page starts saying it can no longer be awarded), or None."""
+        its page starts saying it can no longer be awarded, or a fee starts or ends), or None."""
         now = now or timezone.now()
-        moments = [self.live_from, self.live_until]
+        moments = [self.live_from, self.live_until, self.next_fee_change(now)]
         if self.certification_end_date is not None:
             moments.append(start_of_day_after(self.certification_end_date))
         return min((moment for moment in moments if moment and moment > now), default=None)
 
     def kept_version(self, now=None):
         """What its public renderings (page, factsheet, JSON) are kept under: it, as last
-        written (`updated_at` moves on with anything they show), and whether its certification
-        end date has passed, which the page says."""
+        written (`updated_at` moves on with anything they show), whether its certification
+        end date has passed, which the page says, and its next fee change, which moves on as
+        each fee starts or ends."""
         return (
             self.pk,
             self.updated_at.isoformat(),
             self.is_past_certification_end(timezone.localdate(now)),
+            self.next_fee_change(now),
         )
+
+    def next_fee_change(self, now=None):
+        """The next moment one of its fees starts or ends, or None. From `fee_dates` when
+        Qualification.objects.keeping() read it, else from its fees."""
+        today = timezone.localdate(now)
+        fee_dates = getattr(self, "fee_dates", None)
+        if fee_dates is None:
+            fee_dates = fee_dates_after(self.fees.all(), today)
+        return fee_change_moment(*fee_dates)
+
+    def current_fees(self, now=None):
+        """Its fees in force now (or at `now`), from those fetched with it."""
+        today = timezone.localdate(now)
+        return [fee for fee in self.fees.all() if fee.applies_on(today)]
+
+    @property
+    def fees_now(self):
+        return self.current_fees()
+
+    @property
+    def standard_fee(self):
+        """The standard qualification fee in force now, or None."""
+        return next((fee for fee in self.fees_now if fee.kind == FeeKind.STANDARD), None)
+
+    @property
+    def learning_aim_reference(self):
+        """The reference the Education and Skills Funding Agency lists it under: its number
+        without the slashes."""
+        return self.qualification_number.replace("/", "")
+
+    @property
+    def learning_aim_url(self):
+        """Its page in the government's "Find a learning aim" service."""
+        return FIND_A_LEARNING_AIM + self.learning_aim_reference
+
+    @property
+    def age_ranges(self):
+        """The age ranges it is approved for, as labels; empty when none is known."""
+        return [label for field, label in AGE_RANGES if getattr(self, field)]
+
+    @property
+    def offered_in(self):
+        """Where it is offered (True), or not (False), as {label: bool}, for those known."""
+        values = {label: getattr(self, field) for field, label in OFFERED_IN.items()}
+        return {label: value for label, value in values.items() if value is not None}
 
 
 @reversion.register(follow=["qualification"])
@@ -408,6 +540,73 @@ class EmployerSupport(models.Model):
 
     def __str__(self):
         return str(self.employer)
+
+
+@reversion.register(follow=["qualification"])
+class FeeLine(models.Model):
+    """A fee of a qualification, in force from `starts_on` to `ends_on` (inclusive, or for good):
+    next year's fees are entered ahead and shown from their first day."""
+
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="fees")
+    kind = models.CharField(max_length=10, choices=FeeKind)
+    description = models.CharField(
+        max_length=200, blank=True, help_text="What it is for, for example “Resit of one unit”."
+    )
+    amount = models.DecimalField(
+        "amount (£)",
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), "A fee cannot be negative.")],
+    )
+    per = models.CharField(max_length=10, choices=FeePer, default=FeePer.LEARNER)
+    vat = models.CharField("VAT", max_length=10, choices=FeeVat)
+    starts_on = models.DateField("from", help_text="The first day it applies.")
+    ends_on = models.DateField(
+        "until",
+        null=True,
+        blank=True,
+        help_text="The last day it applies. Leave empty while it has no end.",
+    )
+
+    class Meta:
+        ordering = [
+            Case(*(When(kind=kind, then=index) for index, kind in enumerate(FeeKind.values))),
+            "starts_on",
+            "pk",
+        ]
+        verbose_name = "fee"
+        indexes = [
+            # The catalogue's next scheduled change: the first fee to start or end after today.
+            models.Index(fields=["starts_on"], name="fee_starts_idx"),
+            models.Index(fields=["ends_on"], name="fee_ends_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: £{self.amount}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The last day cannot come before the first."})
+
+    def applies_on(self, day):
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def overlaps(self, other):
+        """Whether the two are in force on some same day."""
+        return (self.ends_on is None or other.starts_on <= self.ends_on) and (
+            other.ends_on is None or self.starts_on <= other.ends_on
+        )
+
+
+def standard_fee_overlaps(fees):
+    """The fees (of one qualification) that are a standard fee in force on a day another
+    standard fee is: a qualification has one standard fee at a time."""
+    standard = [fee for fee in fees if fee.kind == FeeKind.STANDARD and fee.starts_on]
+    return [
+        fee
+        for fee in standard
+        if any(other is not fee and fee.overlaps(other) for other in standard)
+    ]
 
 
 class CatalogueVersion(models.Model):

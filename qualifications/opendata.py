@@ -7,12 +7,29 @@ import io
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from . import register
-from .models import Qualification
+from .models import FeeLine, Qualification
 
+# The currency of every fee.
+CURRENCY = "GBP"
+# /fees.csv's headings.
+FEE_HEADINGS = [
+    "Qualification Number",
+    "Qualification Title",
+    "Fee",
+    "Description",
+    "Amount",
+    "Currency",
+    "Per",
+    "VAT",
+    "From",
+    "Until",
+]
 # Qualifications per page of /qualifications.json.
 PAGE_SIZE = 100
 # Entries in the Atom feed: the most recently published or changed.
@@ -57,6 +74,7 @@ def qualification_data(qualification, absolute):
         "operational_end_date": qualification.operational_end_date,
         "certification_end_date": qualification.certification_end_date,
         "offered_in_england": qualification.offered_in_england,
+        **access_and_funding_data(qualification),
         "specification_url": qualification.specification_url or None,
         "overview": qualification.overview,
         "entry_requirement": qualification.entry_requirement or None,
@@ -72,6 +90,43 @@ def qualification_data(qualification, absolute):
         ],
         "employer_statement": qualification.employer_statement or None,
         "updated_at": qualification.updated_at,
+    }
+
+
+def fee_data(fee):
+    """One fee line as a dict ready for JSON: its amount a decimal string, never a float."""
+    return {
+        "kind": fee.kind,
+        "kind_name": fee.get_kind_display(),
+        "description": fee.description or None,
+        "amount": f"{fee.amount:.2f}",
+        "currency": CURRENCY,
+        "per": fee.per,
+        "vat": fee.vat,
+        "starts_on": fee.starts_on,
+        "ends_on": fee.ends_on,
+    }
+
+
+def access_and_funding_data(qualification):
+    """Who may take it, where it is offered, how it is funded and its fees in force now."""
+    organisation = qualification.awarding_organisation
+    return {
+        "offered_in_wales": qualification.offered_in_wales,
+        "offered_in_northern_ireland": qualification.offered_in_northern_ireland,
+        "offered_internationally": qualification.offered_internationally,
+        "age_ranges": {
+            "pre_16": qualification.approved_pre_16,
+            "16_to_18": qualification.approved_16_to_18,
+            "18_plus": qualification.approved_18_plus,
+            "19_plus": qualification.approved_19_plus,
+        },
+        "welsh_medium": qualification.welsh_medium,
+        "learning_aim_reference": qualification.learning_aim_reference,
+        "learning_aim_url": qualification.learning_aim_url,
+        "advanced_learner_loans": qualification.advanced_learner_loans,
+        "fees": [fee_data(fee) for fee in qualification.fees_now],
+        "fees_contact": organisation.fees_contact or None,
     }
 
 
@@ -116,6 +171,36 @@ def catalogue_csv():
     csv.writer(out, lineterminator="\r\n").writerows(
         register.csv_rows(qualifications.iterator(chunk_size=2000))
     )
+    return out.getvalue()
+
+
+def fees_csv(now=None):
+    """The fees in force now of every published qualification, one row per fee, as text."""
+    today = timezone.localdate(now)
+    fees = (
+        FeeLine.objects.filter(qualification__in=Qualification.objects.published(now).values("pk"))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today)
+        .select_related("qualification")
+        .order_by("qualification__qualification_number", *FeeLine._meta.ordering)
+    )
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FEE_HEADINGS)
+    for fee in fees.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                fee.qualification.qualification_number,
+                fee.qualification.title,
+                fee.get_kind_display(),
+                fee.description,
+                f"{fee.amount:.2f}",
+                CURRENCY,
+                fee.per,
+                fee.vat,
+                fee.starts_on.isoformat(),
+                fee.ends_on.isoformat() if fee.ends_on else "",
+            ]
+        )
     return out.getvalue()
 
 

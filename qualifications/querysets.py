@@ -59,6 +59,29 @@ def start_of_day_after(date):
     return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
 
 
+def start_of_day(date):
+    """The moment `date` begins, where the site is (settings.TIME_ZONE)."""
+    return timezone.make_aware(datetime.datetime.combine(date, datetime.time()))
+
+
+def fee_dates_after(fees, today):
+    """Of `fees`, the first date after `today` one starts, and the first end date from `today`
+    on (the fee stops the day after it), each None if there is none."""
+    starts = [fee.starts_on for fee in fees if fee.starts_on > today]
+    ends = [fee.ends_on for fee in fees if fee.ends_on is not None and fee.ends_on >= today]
+    return min(starts, default=None), min(ends, default=None)
+
+
+def fee_change_moment(next_start, next_end):
+    """The moment the fees shown next change, given fee_dates_after()'s dates, or None."""
+    moments = []
+    if next_start is not None:
+        moments.append(start_of_day(next_start))
+    if next_end is not None:
+        moments.append(start_of_day_after(next_end))
+    return min(moments, default=None)
+
+
 def _live(now):
     # What published() means, as one condition.
     return (
@@ -86,8 +109,9 @@ class QualificationQuerySet(models.QuerySet):
         return self if can_preview(user) else self.published()
 
     def next_scheduled_change(self, now=None):
-        """The next time a published qualification goes live or is withdrawn, or its page starts
-        saying its certification end date has passed (the start of the day after it), or None.
+        """The next time a published qualification goes live or is withdrawn, its page starts
+        saying its certification end date has passed (the start of the day after it), or one of
+        its fees starts or ends, or None.
 
         One look-up in an index per date (see the model's indexes), not a scan of the catalogue:
         every change to the catalogue asks (services.catalogue_changed).
@@ -107,14 +131,32 @@ class QualificationQuerySet(models.QuerySet):
         )
         if certification_end is not None:
             moments.append(start_of_day_after(certification_end))
+        moments.append(fee_change_moment(*self._next_fee_dates(timezone.localdate(now))))
         return min(filter(None, moments), default=None)
+
+    def _next_fee_dates(self, today):
+        # As fee_dates_after(), over the fees of the published ones among these.
+        from .models import FeeLine
+
+        fees = FeeLine.objects.filter(
+            qualification__in=self.filter(status=Status.PUBLISHED).values("pk")
+        )
+
+        def first(field, **after):
+            return fees.filter(**after).order_by(field).values_list(field, flat=True).first()
+
+        return first("starts_on", starts_on__gt=today), first("ends_on", ends_on__gte=today)
 
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)
 
-    def filter_by(self, *, level=None, subject_area=None, awarding_organisation=None):
-        """Those matching every filter given; None (or "") leaves a filter out."""
-        return self.filter(**_filter_columns(level, subject_area, awarding_organisation))
+    def filter_by(
+        self, *, level=None, subject_area=None, awarding_organisation=None, offered_in=""
+    ):
+        """Those matching every filter given; None (or "") leaves a filter out. `offered_in` is
+        the field saying where it is offered (`offered_in_wales`): those offered there."""
+        queryset = self.filter(**_filter_columns(level, subject_area, awarding_organisation))
+        return queryset.filter(**{offered_in: True}) if offered_in else queryset
 
     def search(self, query):
         """Those matching every word of `query`, best match first, annotated with `rank`; see
@@ -179,16 +221,26 @@ class QualificationQuerySet(models.QuerySet):
         Raw SQL, because this is asked on every request for a kept page: the ORM takes 0.6 ms
         to build and read the statement, which runs in 0.03 (bench/pages.py: the kept page at
         0.5x the health check's throughput with the ORM, against 0.9x wanted)."""
-        # In the model's order, as from_db() takes them.
+        from .models import FeeLine
+
+        # In the model's order, as from_db() takes them, then its next fee dates from today.
         names = [f.attname for f in self.model._meta.concrete_fields if f.attname in KEEPING]
-        with connections[self.db].cursor() as cursor:
+        connection = connections[self.db]
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        table, fees = self.model._meta.db_table, FeeLine._meta.db_table
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(names)} FROM {self.model._meta.db_table} WHERE slug = %s",
-                [slug],
+                f"SELECT {', '.join(f'q.{name}' for name in names)}, "
+                f"(SELECT MIN(starts_on) FROM {fees} WHERE qualification_id = q.id "
+                "AND starts_on > %s), "
+                f"(SELECT MIN(ends_on) FROM {fees} WHERE qualification_id = q.id "
+                f"AND ends_on >= %s) FROM {table} q WHERE q.slug = %s",
+                [today, today, slug],
             )
             row = cursor.fetchone()
         if row is None:
             return None
+        *row, next_start, next_end = row
         # SQLite gives its datetimes naive, in UTC.
         row = [
             value.replace(tzinfo=datetime.UTC)
@@ -196,7 +248,13 @@ class QualificationQuerySet(models.QuerySet):
             else value
             for value in row
         ]
-        return self.model.from_db(self.db, names, row)
+        qualification = self.model.from_db(self.db, names, row)
+        # SQLite gives its dates as text.
+        qualification.fee_dates = [
+            datetime.date.fromisoformat(value) if isinstance(value, str) else value
+            for value in (next_start, next_end)
+        ]
+        return qualification
 
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
@@ -205,6 +263,7 @@ class QualificationQuerySet(models.QuerySet):
         return self.select_related("awarding_organisation").prefetch_related(
             "audiences",
             "progression_roles",
+            "fees",
             Prefetch(
                 "employer_supports",
                 queryset=EmployerSupport.objects.select_related("employer"),

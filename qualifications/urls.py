@@ -11,5 +11,6 @@ urlpatterns = [
     path("qualifications.json", views.catalogue_json_view, name="list-json"),
     path("qualifications.csv", views.catalogue_csv_view, name="list-csv"),
     path("qualifications.atom", views.feed_view, name="feed"),
+    path("fees.csv", views.fees_csv_view, name="fees-csv"),
     path("qualifications/<slug:slug>.json", views.qualification_json_view, name="detail-json"),
 ]

@@ -23,7 +23,7 @@ from django.views.generic import DetailView, ListView
 from qualsite.cache import cache_is_available
 
 from . import opendata, structured_data
-from .forms import CatalogueSearchForm
+from .forms import OFFERED_IN_FIELDS, CatalogueSearchForm
 from .kept import kept_value, release, serve_kept, without_tracking
 from .models import Qualification, factsheet_filename
 from .permissions import can_preview
@@ -150,6 +150,7 @@ class QualificationListView(ListView):
             level=criteria.level,
             subject_area=criteria.subject,
             awarding_organisation=criteria.organisation,
+            offered_in=OFFERED_IN_FIELDS.get(criteria.offered_in, ""),
         )
 
     def get_queryset(self):
@@ -161,7 +162,7 @@ class QualificationListView(ListView):
         criteria = self.search.criteria
         if criteria.q:
             kwargs["limit"] = settings.CATALOGUE_SEARCH_LIMIT
-        else:
+        elif not criteria.offered_in:
             # A listing is counted from the filters' values, kept per version.
             kwargs["count"] = self.facets.count(
                 level=criteria.level,
@@ -351,6 +352,16 @@ def catalogue_csv_view(request):
 
     response = _readable_anywhere(serve_catalogue_kept(request, render, key=("catalogue.csv",)))
     response["Content-Disposition"] = 'attachment; filename="qualifications.csv"'
+    return response
+
+
+@require_safe
+def fees_csv_view(request):
+    def render():
+        return HttpResponse(opendata.fees_csv(), content_type="text/csv; charset=utf-8")
+
+    response = _readable_anywhere(serve_catalogue_kept(request, render, key=("fees.csv",)))
+    response["Content-Disposition"] = 'attachment; filename="fees.csv"'
     return response
 
 

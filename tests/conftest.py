@@ -15,9 +15,9 @@ SEED_SLUG = "interpersonal-mediation-level-4"
 # What a kept rendering is kept under: a qualification's version, or the catalogue's.
 KEPT_VERSION_QUERIES = 1
 # A new catalogue version (services.catalogue_changed): when it next changes by itself, one
-# look-up in an index for each of the go-live, withdrawal and certification end dates, then its
-# upsert.
-NEW_CATALOGUE_VERSION_QUERIES = 4
+# look-up in an index for each of the go-live, withdrawal, certification end, fee start and fee
+# end dates, then its upsert.
+NEW_CATALOGUE_VERSION_QUERIES = 6
 
 # Property-based tests (test_bad_input.py): few enough examples to keep the suite fast; each runs
 # against function-scoped fixtures (the client, the seed) that hold nothing an example changes.

@@ -1,12 +1,16 @@
+import datetime
+from decimal import Decimal
+
 import factory
 
 from qualifications import services
-from qualifications.choices import Level, Status
+from qualifications.choices import FeeKind, FeePer, FeeVat, Level, Status
 from qualifications.models import (
     Audience,
     AwardingOrganisation,
     Employer,
     EmployerSupport,
+    FeeLine,
     ProgressionRole,
     Qualification,
 )
@@ -89,3 +93,17 @@ class EmployerSupportFactory(RowFactory):
     qualification = factory.SubFactory(QualificationFactory)
     employer = factory.SubFactory(EmployerFactory)
     order = factory.Sequence(int)
+
+
+class FeeLineFactory(RowFactory):
+    """A fee in force since 1 January 2020, for good, unless told otherwise."""
+
+    class Meta:
+        model = FeeLine
+
+    qualification = factory.SubFactory(QualificationFactory)
+    kind = FeeKind.STANDARD
+    amount = Decimal("250.00")
+    per = FeePer.LEARNER
+    vat = FeeVat.EXCLUDED
+    starts_on = datetime.date(2020, 1, 1)

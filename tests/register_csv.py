@@ -30,6 +30,7 @@ def register_row(number="603/1234/5", **values):
         "Total Qualification Time": "120",
         "Guided Learning Hours": "100",
         "Offered In England": "Yes",
+        "Offered In Northern Ireland": "No",
         "Overall Grading Type": "Pass/Fail",
         "Assessment Methods": "Portfolio of evidence",
         "Link To Specification": "https://example.org/specifications/conflict-resolution.pdf",

@@ -3,21 +3,22 @@ from html.parser import HTMLParser
 from django.urls import reverse
 
 from qualifications import services
-from qualifications.choices import Status
+from qualifications.choices import FeeKind, Status
 from qualifications.kept import release
 
 from .conftest import KEPT_VERSION_QUERIES
 from .factories import (
     AudienceFactory,
     EmployerSupportFactory,
+    FeeLineFactory,
     ProgressionRoleFactory,
     QualificationFactory,
 )
 from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
 # The version it is kept under, then the qualification with its organisation, its audiences, its
-# roles, its employers.
-DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 4
+# roles, its fees, its employers.
+DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 5
 # Kept: only the version it is kept under.
 CACHED_DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES
 
@@ -93,6 +94,7 @@ def test_detail_page_runs_a_fixed_number_of_queries(client, db, django_assert_nu
         AudienceFactory(qualification=qualification)
         ProgressionRoleFactory(qualification=qualification)
         EmployerSupportFactory(qualification=qualification)
+        FeeLineFactory(qualification=qualification, kind=FeeKind.LEARNER)
 
     with django_assert_num_queries(DETAIL_PAGE_QUERIES):
         response = client.get(qualification.get_absolute_url())
@@ -101,6 +103,7 @@ def test_detail_page_runs_a_fixed_number_of_queries(client, db, django_assert_nu
 
     assert response.status_code == 200
     assert response.text.count('class="roles__role"') == 10
+    assert response.text.count("Associated learner fee") == 10
     assert again.content == response.content
 
 
