@@ -388,9 +388,9 @@ def test_a_save_racing_a_restore_is_refused(editor, publisher, draft):
 # session, user and permissions; the qualification, its latest version, its organisation and the
 # lock; the formsets' rows (fees too); the write path (services.qualification_save): whether
 # the public saw it, the save, ONE rebuild of the search text (the qualification and its rows
-# read once, one UPDATE, the search engine's rows: on SQLite a DELETE and an INSERT, on PostgreSQL one upsert;
-# the word counts and the words no longer held), the version with its rows; the log entry and
-# the revision; savepoints.
+# read once, one UPDATE, the search engine's rows: on SQLite a DELETE and an INSERT, on
+# PostgreSQL one upsert; the word counts and the words no longer held), the version with its
+# rows; the log entry and the revision; savepoints.
 ADMIN_SAVE_QUERIES = 131 if connection.vendor == "sqlite" else 130
 # The one UPDATE that writes the rebuilt search text (search.index()).
 REBUILD = re.compile(r"SET search_heading = ")
