@@ -1,4 +1,6 @@
+import datetime
 import os
+from decimal import Decimal
 from importlib import import_module
 
 import pytest
@@ -9,7 +11,10 @@ from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from qualifications.choices import FeeKind, FeePer, FeeVat
 from qualifications.models import Qualification
+
+from .factories import AudienceFactory, FeeLineFactory, QualificationFactory
 
 SEED_SLUG = "interpersonal-mediation-level-4"
 # What a kept rendering is kept under: a qualification's version, or the catalogue's.
@@ -42,8 +47,44 @@ PAGES = {
     "search-with-a-suggestion": "/?q=counciling",
     "filter-with-no-results": "/?level=2",
     "qualification": f"/qualifications/{SEED_SLUG}/",
+    "qualification-with-fees": "/qualifications/fee-carpentry/",
+    "catalogue-offered-in-wales": "/?offered_in=wales",
     "not-found": "/qualifications/no-such-qualification/",
 }
+
+
+def qualification_with_fees():
+    """The qualification PAGES shows with fees, age ranges, where it is offered and funding."""
+    qualification = QualificationFactory(
+        title="Fee Carpentry Level 3 Certificate",
+        slug="fee-carpentry",
+        approved_16_to_18=True,
+        approved_19_plus=True,
+        welsh_medium=True,
+        offered_in_england=True,
+        offered_in_wales=True,
+        advanced_learner_loans=True,
+    )
+    AudienceFactory(qualification=qualification)
+    FeeLineFactory(qualification=qualification, amount=Decimal("1234.50"))
+    FeeLineFactory(
+        qualification=qualification,
+        kind=FeeKind.LEARNER,
+        description="Resit of one unit",
+        amount=Decimal("45"),
+        per=FeePer.UNIT,
+        vat=FeeVat.INCLUDED,
+    )
+    FeeLineFactory(
+        qualification=qualification,
+        kind=FeeKind.CENTRE,
+        description="Centre approval",
+        amount=Decimal("300"),
+        per=FeePer.YEAR,
+        vat=FeeVat.NOT_APPLICABLE,
+        ends_on=datetime.date(2099, 8, 31),
+    )
+    return qualification
 
 
 def clear_caches():

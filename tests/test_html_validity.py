@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .conftest import PAGES
+from .conftest import PAGES, qualification_with_fees
 from .factories import QualificationFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,7 @@ def pages(client, seed, tmp_path):
     )
     # Enough to need a second page of results.
     QualificationFactory.create_batch(20)
+    qualification_with_fees()
     files = []
     for name, path in CHECKED_PAGES.items():
         response = client.get(path)

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 from django.test.html import Element, parse_html
 
-from .conftest import PAGES
+from .conftest import PAGES, qualification_with_fees
 
 # Every title ends with an en dash and the site's name.
 SITE_NAME = "Example Awarding Body"
@@ -31,6 +31,7 @@ def text(node):
 @pytest.fixture(params=PAGES)
 def page(request, client, seed, settings):
     settings.SITE_NAME = SITE_NAME
+    qualification_with_fees()
     response = client.get(PAGES[request.param])
     assert response.status_code == (404 if request.param == "not-found" else 200)
     return response.text

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
+from tests.conftest import qualification_with_fees
 from tests.factories import AwardingOrganisationFactory, QualificationFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,7 @@ def site(live_server, transactional_db):
     organisation = AwardingOrganisationFactory(name="AIM Qualifications")
     for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
         QualificationFactory(title=title, awarding_organisation=organisation)
+    qualification_with_fees()
     return live_server.url
 
 
