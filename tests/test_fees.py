@@ -18,6 +18,7 @@ from qualifications.choices import FeeKind, FeePer, FeeVat, Level, Status
 from qualifications.models import Qualification
 from qualifications.templatetags.money import pounds
 
+from .conftest import qualification_with_fees
 from .factories import (
     AudienceFactory,
     AwardingOrganisationFactory,
@@ -26,7 +27,7 @@ from .factories import (
 )
 from .html import form_data
 from .register_csv import register_csv, register_row
-from .test_factsheet import pdf_text
+from .test_factsheet import pdf_text, structure, tagged
 from .test_qualification_page import parse
 from .test_staff_workflow import FORM_ID, opened_form, save, staff_client
 
@@ -189,6 +190,19 @@ def test_the_factsheet_has_the_fees_section(client, db):
 
     text = pdf_text(PdfReader(io.BytesIO(response.content)))
     assert "Fees Fee Amount Standard qualification fee £1,234.50 per learner, plus VAT" in text
+
+
+def test_the_factsheets_fees_are_a_tagged_table_with_headers(client, db):
+    reader = PdfReader(
+        io.BytesIO(client.get(qualification_with_fees().get_factsheet_url()).content)
+    )
+
+    tree = structure(reader.trailer["/Root"]["/StructTreeRoot"])
+
+    [table] = tagged(tree, "/Table")
+    assert len(tagged(table, "/TR")) == 4
+    assert len(tagged(table, "/TH")) == 2 + 3
+    assert reader.trailer["/Root"]["/MarkInfo"] == {"/Marked": True}
 
 
 def test_who_may_take_it_where_and_funding_are_key_facts(client, db):
