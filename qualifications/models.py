@@ -436,10 +436,9 @@ class Qualification(models.Model):
     def next_fee_change(self, now=None):
         """The next moment one of its fees starts or ends, or None. From `fee_dates` when
         Qualification.objects.keeping() read it, else from its fees."""
-        today = timezone.localdate(now)
         fee_dates = getattr(self, "fee_dates", None)
         if fee_dates is None:
-            fee_dates = fee_dates_after(self.fees.all(), today)
+            fee_dates = fee_dates_after(self.fees.all(), timezone.localdate(now))
         return fee_change_moment(*fee_dates)
 
     def current_fees(self, now=None):
