@@ -353,7 +353,7 @@ class Qualification(models.Model):
         return reverse("qualifications:factsheet", kwargs={"slug": self.slug})
 
     def clean(self):
-        if self.advanced_learner_loans and self.level not in LOAN_LEVELS:
+        if self.advanced_learner_loans and self.level is not None and self.level not in LOAN_LEVELS:
             raise ValidationError(
                 {"advanced_learner_loans": "Advanced Learner Loans fund levels 3 to 6 only."}
             )
