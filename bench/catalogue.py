@@ -47,6 +47,8 @@ def addresses(size):
         ("list: first page", "/"),
         ("list: middle page", f"/?page={middle_page}"),
         ("filter: level 3", "/?level=3"),
+        ("filter: offered in Wales", "/?offered_in=wales"),
+        ("filter: Wales, page 2", "/?offered_in=wales&page=2"),
         ("search: one word, many hits", "/?q=management"),
         ("search: a word in many titles", "/?q=certificate"),
         ("search: a level", "/?q=level+3"),

@@ -205,6 +205,9 @@ class Command(BaseCommand):
             subject_area=subject_area,
             further_study=f"Learners may progress to further study in {topic.lower()}.",
             guided_learning_hours=rng.choice([None, 30, 60, 120, 240]),
+            # One in five offered in Wales, for the catalogue's `offered_in` filter; from `n`,
+            # not the random generator, so the other facts stay as they were.
+            offered_in_wales=n % 5 == 0,
         )
         audiences = [
             AudienceRow(text, order) for order, text in enumerate(rng.sample(AUDIENCES, 2), start=1)
