@@ -73,6 +73,7 @@ def roles(db):
         apps, None
     )
     import_module("qualifications.migrations.0008_publishers_unlock_sign_in").grant(apps, None)
+    import_module("qualifications.migrations.0035_units").grant(apps, None)
 
 
 def pytest_report_header(config):

@@ -9,7 +9,10 @@ from qualifications.models import (
     EmployerSupport,
     ProgressionRole,
     Qualification,
+    Unit,
+    UnitLevel,
 )
+from qualifications.units import Group, Structure
 
 
 class AwardingOrganisationFactory(factory.django.DjangoModelFactory):
@@ -89,3 +92,36 @@ class EmployerSupportFactory(RowFactory):
     qualification = factory.SubFactory(QualificationFactory)
     employer = factory.SubFactory(EmployerFactory)
     order = factory.Sequence(int)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A unit, saved through the write path (services.unit_save)."""
+
+    class Meta:
+        model = Unit
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        unit = model_class(*args, **kwargs)
+        services.unit_save(unit)
+        return unit
+
+    reference = factory.Sequence(
+        lambda n: f"{'ABCDFHJKLMRTY'[n // 10000 % 13]}/6{n // 1000 % 100:02d}/{n % 10000:04d}"
+    )
+    title = factory.Sequence(lambda n: f"Unit topic {n}")
+    level = UnitLevel.LEVEL_3
+    credits = 3
+    guided_learning_hours = 20
+    awarding_organisation = factory.SubFactory(AwardingOrganisationFactory)
+
+
+def give_units(qualification, *groups):
+    """Give `qualification` these groups through the write path (services.structure_save), each
+    (name, rule, minimum, maximum, units); returns its Structure."""
+    structure = Structure(
+        [Group(name, rule, low, high, list(units)) for name, rule, low, high, units in groups],
+        qualification.credits,
+    )
+    services.structure_save(qualification, structure)
+    return structure
