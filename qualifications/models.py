@@ -702,4 +702,7 @@ class UnitMembership(models.Model):
         ]
 
     def __str__(self):
-        return str(self.unit)
+        # Without reading the unit when it is not read yet: each version of a qualification
+        # names its memberships, which would cost a query a unit.
+        unit = self._state.fields_cache.get("unit")
+        return str(unit) if unit else f"Unit {self.unit_id}"

@@ -130,7 +130,7 @@ def validate_structure(structure):
 
 
 def _group_problems(group):
-    name = group.label.capitalize()
+    name = f"Group {group.name}"
     if not group.units:
         return [f"{name} has no units."]
     if group.rule == GroupRule.ALL:
