@@ -43,6 +43,13 @@ PAGES = {
     "filter-with-no-results": "/?level=2",
     "qualification": f"/qualifications/{SEED_SLUG}/",
     "not-found": "/qualifications/no-such-qualification/",
+    # Made by factories.units_qualification(), beside the seed.
+    "qualification-with-units": "/qualifications/workplace-conflict-units-level-3/",
+    "unit": "/units/T/617/4242/",
+    "structure-checker": "/qualifications/workplace-conflict-units-level-3/structure/",
+    "structure-checker-answer": (
+        "/qualifications/workplace-conflict-units-level-3/structure/?unit=T/617/4242&unit=WCU-1"
+    ),
 }
 
 

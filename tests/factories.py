@@ -7,6 +7,7 @@ from qualifications.models import (
     AwardingOrganisation,
     Employer,
     EmployerSupport,
+    LearningOutcome,
     ProgressionRole,
     Qualification,
     Unit,
@@ -125,3 +126,31 @@ def give_units(qualification, *groups):
     )
     services.structure_save(qualification, structure)
     return structure
+
+
+UNITS_SLUG = "workplace-conflict-units-level-3"
+
+
+def units_qualification():
+    """A published qualification with units in two groups, at UNITS_SLUG, its first unit
+    T/617/4242 with an outcome: what the public pages with units are checked on."""
+    qualification = QualificationFactory(
+        title="Workplace Conflict Units Level 3", slug=UNITS_SLUG, credits=9
+    )
+    AudienceFactory(qualification=qualification, description="work with people in dispute")
+    first = UnitFactory(reference="T/617/4242", title="Understanding conflict at work")
+    LearningOutcome.objects.create(
+        unit=first,
+        text="understand the causes of conflict",
+        criteria="Explain common causes of conflict\nDescribe how conflict escalates",
+    )
+    others = [
+        UnitFactory(title=f"Handling disputes, part {n}", reference=None, code=f"WCU-{n}")
+        for n in range(1, 4)
+    ]
+    give_units(
+        qualification,
+        ("A", "all", None, None, [first]),
+        ("B", "credits", 6, None, others),
+    )
+    return qualification

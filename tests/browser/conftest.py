@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
-from tests.factories import AwardingOrganisationFactory, QualificationFactory
+from tests.factories import AwardingOrganisationFactory, QualificationFactory, units_qualification
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -95,6 +95,7 @@ def site(live_server, transactional_db):
     organisation = AwardingOrganisationFactory(name="AIM Qualifications")
     for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
         QualificationFactory(title=title, awarding_organisation=organisation)
+    units_qualification()
     return live_server.url
 
 
