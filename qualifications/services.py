@@ -252,6 +252,11 @@ def write_structure_rows(structures):
     UnitMembership.objects.bulk_create(memberships, batch_size=REVISION_SIZE)
 
 
+# Qualifications with their units recorded in one revision by units_saved(): about forty versions
+# each (groups and memberships), kept in memory until the revision is written.
+STRUCTURES_PER_REVISION = 100
+
+
 def units_saved(unit_pks, *, structures=(), user=None, comment=""):
     """After units and the structures of qualifications were written in bulk (the unit import):
     record each unit as a version of its own and each qualification whose structure changed (the
@@ -273,7 +278,16 @@ def units_saved(unit_pks, *, structures=(), user=None, comment=""):
             Qualification.objects.filter(pk__in=touched[start : start + REVISION_SIZE]).update(
                 updated_at=now
             )
-        versioned = qualifications_saved(sorted(structures), user=user, comment=comment)
+        # A hundred qualifications to a revision: each holds its groups and memberships.
+        structures, versioned = sorted(structures), Stale()
+        for start in range(0, len(structures), STRUCTURES_PER_REVISION):
+            chunk = structures[start : start + STRUCTURES_PER_REVISION]
+            saved = qualifications_saved(chunk, user=user, comment=comment)
+            versioned = Stale(
+                versioned.qualifications | saved.qualifications,
+                versioned.catalogue or saved.catalogue,
+            )
+        structures = set(structures)
         others = holding - structures
         public = _is_public(Qualification.objects.filter(pk__in=others)) if others else False
         rest = _refresh(others, catalogue=public and not versioned.catalogue)
