@@ -149,6 +149,8 @@ class UnitMembershipFormSet(BaseInlineFormSet):
         groups = {}
         for form in _kept_forms(groups_formset):
             data = form.cleaned_data
+            if data["name"].casefold() in groups:
+                raise ValidationError(f"Two groups are named “{data['name']}”: rename one.")
             group = Group(data["name"], data["rule"], data.get("minimum"), data.get("maximum"))
             groups[data["name"].casefold()] = (data.get("order") or 0, len(groups), group)
         placed = []
