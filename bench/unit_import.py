@@ -36,6 +36,15 @@ GROUPS = [("A", "all", 10), ("B", "min 6 credits", 10), ("C", "min 2 max 4 units
 GROUPS += [("D", "min 3 credits", 10)]
 
 
+DELETE_UNITS = """
+import django
+django.setup()
+from qualifications.models import Unit, UnitMembership
+UnitMembership.objects.filter(unit__title__startswith="[Synthetic]").delete()
+Unit.objects.filter(title__startswith="[Synthetic]").delete()
+"""
+
+
 def number(n):
     return f"{900 + n // 10_000:03d}/{n % 10_000:04d}/{n % 10}"
 
@@ -162,6 +171,8 @@ def main():
             print(f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")
         finally:
             if options.database_url:
+                # The synthetic units first: they keep the synthetic awarding organisation.
+                subprocess.run([sys.executable, "-c", DELETE_UNITS], cwd=ROOT, env=env, check=True)
                 manage(env, "generate_synthetic_qualifications", "--delete")
 
 
