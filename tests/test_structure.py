@@ -219,6 +219,22 @@ def test_the_admin_refuses_a_unit_in_a_group_not_named_above(editor, db):
     assert "No group above is named “Z”" in response.text
 
 
+def test_the_admin_refuses_two_groups_named_alike(editor, db):
+    qualification = QualificationFactory(credits=None, status=Status.DRAFT)
+    a, b = units(3, 3)
+    data = with_structure(
+        opened_form(editor, qualification),
+        [("A", ALL, None, None), ("a", ALL, None, None)],
+        [("A", a), ("a", b)],
+    )
+
+    response = save(editor, qualification, data)
+
+    assert response.status_code == 200
+    assert "Two groups are named “a”: rename one." in response.text
+    assert not qualification.unit_groups.exists()
+
+
 def test_a_qualifications_history_compares_and_restores_its_units(editor, db):
     qualification = QualificationFactory(credits=None, status=Status.DRAFT)
     a, b = units(3, 3)
