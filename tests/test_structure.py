@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
+from qualifications import services
 from qualifications.choices import Status
 from qualifications.models import GroupRule, LearningOutcome, Qualification, Unit
 from qualifications.units import Group, Structure, structure_problems
@@ -339,3 +340,28 @@ def test_a_unit_needs_a_reference_or_its_own_code(editor, db):
     assert made.status_code == 302
     assert Unit.objects.get().address == "T/617/4242"
     assert not LearningOutcome.objects.exists()
+
+
+def test_a_unit_saved_while_a_qualifications_form_is_open_is_no_edit_conflict(editor, db):
+    [unit] = units(3)
+    qualification = QualificationFactory(credits=None, status=Status.DRAFT)
+    give_units(qualification, ("A", ALL, None, None, [unit]))
+    opened = opened_form(editor, qualification)
+
+    unit.title = "Renamed meanwhile"
+    services.unit_save(unit)
+    response = save(editor, qualification, opened | {"title": "Saved after"})
+
+    assert response.status_code == 302
+    assert Qualification.objects.get(pk=qualification.pk).title == "Saved after"
+
+
+def test_a_unit_has_a_history_of_its_own_in_the_admin(editor, db):
+    [unit] = units(3)
+    unit.title = "Second title"
+    services.unit_save(unit)
+
+    history = editor.get(reverse("admin:qualifications_unit_history", args=[unit.pk]))
+
+    assert history.status_code == 200
+    assert len(history.context["action_list"]) == 2
