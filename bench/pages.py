@@ -1,4 +1,5 @@
-"""Throughput of the seed qualification's page and factsheet under gunicorn, next to /healthz.
+"""Throughput of the seed qualification's page and factsheet, and of a qualification with 40
+units in four groups, under gunicorn, next to /healthz.
 
 Starts gunicorn (as `make run` does, or with --workers) against a throwaway SQLite database with
 production settings and the default shared cache (--redis: a throwaway Redis instead), keeps the
@@ -36,10 +37,35 @@ from harness import (
     wrk,
 )
 
-PATHS = ["/healthz", SEED, SEED + "factsheet.pdf"]
+UNITS_SLUG = "forty-units-level-3"
+UNITS = f"/qualifications/{UNITS_SLUG}/"
+PATHS = ["/healthz", SEED, SEED + "factsheet.pdf", UNITS, UNITS + "factsheet.pdf"]
+# A published qualification with 40 units in four groups, written through the write path.
+MAKE_UNITS_QUALIFICATION = f"""
+import django
+django.setup()
+from qualifications import services
+from qualifications.models import Audience, AwardingOrganisation, Qualification, Unit
+from qualifications.units import Group, Structure
+organisation = AwardingOrganisation.objects.get_or_create(name="Benchmark Awarding Body")[0]
+q = Qualification(title="Forty Units Level 3", slug="{UNITS_SLUG}", status="published",
+    awarding_organisation=organisation, qualification_number="699/0040/0", level=3, credits=45,
+    overview="A qualification of forty units, for benchmarks.")
+services.qualification_save(q, write_rows=lambda: Audience.objects.create(
+    qualification=q, description="want to measure pages"))
+units = []
+for n in range(40):
+    unit = Unit(reference=f"Y/699/{{n:04d}}", title=f"Benchmark unit {{n}} on a subject",
+        level="3", credits=3, guided_learning_hours=20, awarding_organisation=organisation)
+    services.unit_save(unit)
+    units.append(unit)
+services.structure_save(q, Structure([Group("A", "all", None, None, units[:10]),
+    Group("B", "credits", 6, None, units[10:20]), Group("C", "units", 2, 4, units[20:30]),
+    Group("D", "credits", 3, None, units[30:])], 45))
+"""
 
 
-def render_times(env, repeats=5):
+def render_times(env, slug="interpersonal-mediation-level-4", repeats=5):
     """Median seconds for the factsheet render and for WeasyPrint with the same text unstyled."""
     script = f"""
 import statistics, time, django
@@ -49,7 +75,7 @@ from django.utils.html import strip_tags
 from qualifications.factsheets import render_factsheet
 from qualifications.models import Qualification
 from django.template.loader import render_to_string
-q = Qualification.objects.for_detail_page().get(slug="interpersonal-mediation-level-4")
+q = Qualification.objects.for_detail_page().get(slug="{slug}")
 text = strip_tags(render_to_string("qualifications/factsheet.html", {{"qualification": q}}))
 plain = "<p>" + "</p><p>".join(line for line in text.splitlines() if line.strip()) + "</p>"
 def median(fn):
@@ -91,6 +117,9 @@ def main():
             f"sqlite:///{workdir}/bench.sqlite3", cache_url, DJANGO_STATIC_ROOT=f"{workdir}/static"
         )
         set_up_site(env)
+        subprocess.run(
+            [sys.executable, "-c", MAKE_UNITS_QUALIFICATION], cwd=ROOT, env=env, check=True
+        )
         server = Gunicorn(env, spare_port(), workers=options.workers)
         stack.callback(server.stop)
         for path in PATHS:  # rendered and kept before anything is measured
@@ -127,11 +156,12 @@ def main():
             )
         _, plain_headers, plain = get(server.port, SEED)
         print(f"(the page uncompressed: {len(plain):,} bytes; sent {plain_headers['Vary']=!s})")
-        styled, unstyled = render_times(env)
-        print(
-            f"factsheet render: {styled * 1000:.0f} ms; WeasyPrint, same text unstyled: "
-            f"{unstyled * 1000:.0f} ms ({styled / unstyled:.1f}x)"
-        )
+        for slug in ["interpersonal-mediation-level-4", UNITS_SLUG]:
+            styled, unstyled = render_times(env, slug)
+            print(
+                f"factsheet render, {slug}: {styled * 1000:.0f} ms; WeasyPrint, same text "
+                f"unstyled: {unstyled * 1000:.0f} ms ({styled / unstyled:.1f}x)"
+            )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,14 @@ from django.urls import path, reverse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import history, register, services
-from .admin_forms import AudienceFormSet, FeeLineFormSet, QualificationAdminForm
+from . import history, register, services, unit_import
+from .admin_forms import (
+    AudienceFormSet,
+    FeeLineFormSet,
+    QualificationAdminForm,
+    UnitMembershipForm,
+    UnitMembershipFormSet,
+)
 from .choices import Status
 from .models import (
     Audience,
@@ -21,8 +27,12 @@ from .models import (
     Employer,
     EmployerSupport,
     FeeLine,
+    LearningOutcome,
     ProgressionRole,
     Qualification,
+    Unit,
+    UnitGroup,
+    UnitMembership,
 )
 from .permissions import can_publish
 
@@ -48,6 +58,14 @@ class RegisterUploadForm(forms.Form):
         max_length=30,
         help_text="Its acronym on the Register, for example AIM QUALS. Leave empty to import "
         "every row.",
+    )
+
+
+class UnitUploadForm(forms.Form):
+    file = forms.FileField(
+        label="The unit CSV file",
+        help_text="One row per qualification and unit, in the headings of the README (the "
+        "site's own /units.csv is one).",
     )
 
 
@@ -91,6 +109,26 @@ class SupportedQualificationInline(admin.TabularInline):
     verbose_name_plural = "Qualifications this employer supports"
 
 
+class UnitGroupInline(admin.TabularInline):
+    model = UnitGroup
+    extra = 0
+    fields = ["name", "rule", "minimum", "maximum", "order"]
+    verbose_name_plural = "What you will study: groups of units"
+
+
+class UnitMembershipInline(admin.TabularInline):
+    model = UnitMembership
+    form = UnitMembershipForm
+    formset = UnitMembershipFormSet
+    extra = 0
+    autocomplete_fields = ["unit"]
+    fields = ["group_name", "unit", "order"]
+    verbose_name_plural = "Units in the groups"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group", "unit")
+
+
 class WritePathMixin:
     """Saves an object with its inline rows through the one write path (services.py), in
     `write(request, obj, write_rows)`."""
@@ -121,7 +159,14 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     autocomplete_fields = ["awarding_organisation"]
     date_hierarchy = "updated_at"
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline, FeeLineInline]
+    inlines = [
+        AudienceInline,
+        ProgressionRoleInline,
+        EmployerSupportInline,
+        FeeLineInline,
+        UnitGroupInline,
+        UnitMembershipInline,
+    ]
     actions = ["publish", "withdraw", "return_to_draft"]
     save_on_top = True
     history_latest_first = True
@@ -220,6 +265,15 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     def write(self, request, obj, write_rows):
         services.qualification_save(obj, write_rows=write_rows, user=request.user)
 
+    def _create_formsets(self, request, obj, change):
+        # The units inline checks the whole structure: the groups inline's rows with its own.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        groups = next((f for f in formsets if f.model is UnitGroup), None)
+        for formset in formsets:
+            if formset.model is UnitMembership:
+                formset.group_formset = groups
+        return formsets, inline_instances
+
     def delete_model(self, request, obj):
         services.qualification_delete(obj)
 
@@ -244,7 +298,12 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             self.admin_site.admin_view(self.import_register_view),
             name="qualifications_qualification_import",
         )
-        return [compare, import_register, *super().get_urls()]
+        import_units = path(
+            "import-units/",
+            self.admin_site.admin_view(self.import_units_view),
+            name="qualifications_qualification_import_units",
+        )
+        return [compare, import_register, import_units, *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
         qualification = self.get_object(request, object_id)
@@ -375,6 +434,61 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         messages.success(request, f"Imported {name}: {plan.summary()}.")
         return redirect(reverse("admin:qualifications_qualification_changelist"))
 
+    def import_units_view(self, request):
+        """Upload a unit CSV, see what it would create, change and reject, confirm: as the
+        Register import does."""
+        if not can_publish(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import units",
+            "preview_limit": PREVIEW_LIMIT,
+        }
+        preview = "admin/qualifications/qualification/import_units_preview.html"
+        if request.method == "POST" and "token" in request.POST:
+            key = _upload_key(request, "units-" + request.POST["token"])
+            upload = cache.get(key)
+            if upload is None:
+                messages.error(request, "That preview has expired: upload the file again.")
+                return redirect("admin:qualifications_qualification_import_units")
+            data, name, shown = upload
+            plan = unit_import.plan_import(data, name)
+            if not plan.can_import or plan.fingerprint() != shown:
+                cache.set(key, (data, name, plan.fingerprint()), UPLOAD_SECONDS)
+                messages.warning(
+                    request,
+                    "The catalogue changed since the preview: this is what the import would do "
+                    "now. Check it and confirm again.",
+                )
+                return TemplateResponse(
+                    request, preview, context | {"plan": plan, "token": request.POST["token"]}
+                )
+            unit_import.apply_import(plan, user=request.user)
+            cache.delete(key)
+            messages.success(request, f"Imported {name}: {plan.summary()}.")
+            return redirect(reverse("admin:qualifications_qualification_changelist"))
+        form = UnitUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = unit_import.read_file(upload)
+            if isinstance(data, unit_import.Problem):
+                form.add_error("file", str(data))
+            else:
+                plan = unit_import.plan_import(data, upload.name)
+                token = secrets.token_urlsafe(16)
+                cache.set(
+                    _upload_key(request, "units-" + token),
+                    (data, upload.name, plan.fingerprint()),
+                    UPLOAD_SECONDS,
+                )
+                return TemplateResponse(request, preview, context | {"plan": plan, "token": token})
+        return TemplateResponse(
+            request,
+            "admin/qualifications/qualification/import_units_upload.html",
+            context | {"form": form},
+        )
+
     # Actions: publishers only; each change is a version in the history.
 
     @admin.action(description="Publish the selected qualifications", permissions=["publish"])
@@ -484,3 +598,38 @@ class AudienceAdmin(RowSaveMixin, admin.ModelAdmin):
     list_select_related = ["qualification"]
     search_fields = ["description", "qualification__title"]
     autocomplete_fields = ["qualification"]
+
+
+class LearningOutcomeInline(admin.StackedInline):
+    model = LearningOutcome
+    extra = 0
+    fields = [("text", "order"), "criteria"]
+    verbose_name_plural = "Learning outcomes, each with its assessment criteria"
+
+
+@admin.register(Unit)
+class UnitAdmin(WritePathMixin, VersionAdmin):
+    """A unit with its outcomes and criteria, in one place: shared by the qualifications that
+    hold it, each kept current when it is saved, with a history of its own."""
+
+    list_display = ["address", "title", "level", "credits", "awarding_organisation"]
+    list_filter = ["level", "awarding_organisation"]
+    list_select_related = ["awarding_organisation"]
+    search_fields = ["reference", "code", "title"]
+    autocomplete_fields = ["awarding_organisation"]
+    readonly_fields = ["updated_at"]
+    fields = [
+        ("reference", "code"),
+        "title",
+        ("level", "credits", "guided_learning_hours"),
+        "awarding_organisation",
+        "updated_at",
+    ]
+    inlines = [LearningOutcomeInline]
+
+    @admin.display(description="Address", ordering="reference")
+    def address(self, unit):
+        return unit.address
+
+    def write(self, request, obj, write_rows):
+        services.unit_save(obj, write_rows=write_rows, user=request.user)

@@ -11,7 +11,8 @@ from django.utils.formats import date_format
 
 from . import history
 from .choices import Status
-from .models import Qualification, standard_fee_overlaps
+from .models import Qualification, UnitGroup, UnitMembership, standard_fee_overlaps
+from .units import Group, Structure, structure_problems
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,77 @@ def _name(user):
     if user is None:
         return "An import or a script"
     return user.get_full_name() or user.get_username()
+
+
+# UNITS: a qualification's groups and their units are edited in two inlines, checked together
+# by the one validation (units.structure_problems) once both are valid.
+
+
+class UnitMembershipForm(forms.ModelForm):
+    """A unit of the qualification, with the name of its group (one of the groups above, new
+    ones too), rather than a choice of groups saved before."""
+
+    group_name = forms.CharField(
+        label="Group", max_length=100, help_text="The name of its group above, for example A."
+    )
+
+    class Meta:
+        model = UnitMembership
+        fields = ["group_name", "unit", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.group_id:
+            self.initial.setdefault("group_name", self.instance.group.name)
+
+    def save(self, commit=True):
+        self.instance.group = UnitGroup.objects.get(
+            qualification=self.instance.qualification,
+            name__iexact=self.cleaned_data["group_name"],
+        )
+        return super().save(commit)
+
+
+class UnitMembershipFormSet(BaseInlineFormSet):
+    """The units inline; `group_formset` (set by the admin) is the groups inline. Refuses a
+    structure no choice of units could meet, naming the group."""
+
+    group_formset = None
+
+    def clean(self):
+        super().clean()
+        groups_formset = self.group_formset
+        if groups_formset is None or not groups_formset.is_valid():
+            return
+        groups = {}
+        for form in _kept_forms(groups_formset):
+            data = form.cleaned_data
+            if data["name"].casefold() in groups:
+                raise ValidationError(f"Two groups are named “{data['name']}”: rename one.")
+            group = Group(data["name"], data["rule"], data.get("minimum"), data.get("maximum"))
+            groups[data["name"].casefold()] = (data.get("order") or 0, len(groups), group)
+        placed = []
+        for form in _kept_forms(self):
+            name, unit = form.cleaned_data.get("group_name", ""), form.cleaned_data.get("unit")
+            if name.casefold() not in groups:
+                form.add_error(
+                    "group_name", f"No group above is named “{name}”: add it, or pick one of those."
+                )
+                continue
+            if unit is not None:
+                placed.append((form.cleaned_data.get("order") or 0, len(placed), name, unit))
+        for _, _, name, unit in sorted(placed, key=lambda item: item[:2]):
+            groups[name.casefold()][2].units.append(unit)
+        ordered = [group for *_, group in sorted(groups.values(), key=lambda item: item[:2])]
+        problems = structure_problems(Structure(ordered, self.instance.credits))
+        if problems:
+            raise ValidationError(problems, code="structure")
+
+
+def _kept_forms(formset):
+    # The forms of a valid formset that will be saved: filled in, not deleted.
+    return [
+        form
+        for form in formset.forms
+        if (form.has_changed() or form.instance.pk) and not formset._should_delete_form(form)
+    ]

@@ -17,6 +17,9 @@ from .models import (
     FeeLine,
     ProgressionRole,
     Qualification,
+    Unit,
+    UnitGroup,
+    UnitMembership,
 )
 
 # Kept by the site for itself, not written by staff: no difference worth showing.
@@ -28,7 +31,7 @@ UNSHOWN_FIELDS = {
     "search_keywords",
     "search_body",
 }
-ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Fees")
+ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Fees", "Units")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ def current_snapshot(qualification):
         qualification.progression_roles.all(),
         [support.employer.name for support in qualification.employer_supports.all()],
         qualification.fees.all(),
+        _structure_lines(
+            {m.group for m in qualification.unit_memberships.all()},
+            qualification.unit_memberships.all(),
+        ),
     )
 
 
@@ -71,7 +78,8 @@ def version_snapshot(version):
     """The qualification kept in `version` (a reversion Version of a Qualification), with the
     rows saved in the same revision."""
     qualification = _instance(version)
-    rows = {Audience: [], ProgressionRole: [], EmployerSupport: [], FeeLine: []}
+    rows = {model: [] for model in (Audience, ProgressionRole, EmployerSupport, FeeLine)}
+    rows |= {UnitGroup: [], UnitMembership: []}
     content_types = ContentType.objects.get_for_models(*rows, Employer)
     models_by_type = {content_type.pk: model for model, content_type in content_types.items()}
     employer_names = {}
@@ -95,6 +103,7 @@ def version_snapshot(version):
         rows[ProgressionRole],
         [employer_names.get(s.employer_id, "(a deleted employer)") for s in rows[EmployerSupport]],
         rows[FeeLine],
+        _structure_lines(rows[UnitGroup], rows[UnitMembership]),
     )
 
 
@@ -142,7 +151,28 @@ def _fee_line(fee):
     )
 
 
-def _snapshot(qualification, audiences, roles, employer_names, fees):
+def _structure_lines(groups, memberships):
+    # Each group with its rule, then its units in order, as lines an editor reads.
+    from .unit_import import format_rule
+
+    groups = sorted(groups, key=lambda group: (group.order, group.pk))
+    addresses = {
+        unit.pk: f"{unit.address} {unit.title}"
+        for unit in Unit.objects.filter(pk__in={m.unit_id for m in memberships})
+    }
+    lines = []
+    for group in groups:
+        rule = format_rule(group.rule, group.minimum, group.maximum)
+        lines.append(f"Group {group.name} ({rule})")
+        lines += [
+            f"Group {group.name}: {addresses.get(m.unit_id, '(a deleted unit)')}"
+            for m in sorted(memberships, key=lambda m: (m.order, m.pk))
+            if m.group_id == group.pk
+        ]
+    return lines
+
+
+def _snapshot(qualification, audiences, roles, employer_names, fees, structure_lines):
     fields = {}
     for field in Qualification._meta.concrete_fields:
         if field.name in UNSHOWN_FIELDS:
@@ -166,6 +196,7 @@ def _snapshot(qualification, audiences, roles, employer_names, fees):
                     [f"{role.title}: {role.description}" for role in roles],
                     list(employer_names),
                     [_fee_line(fee) for fee in fees],
+                    structure_lines,
                 ],
                 strict=True,
             )

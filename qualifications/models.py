@@ -1,3 +1,4 @@
+import functools
 import re
 from decimal import Decimal
 
@@ -139,7 +140,12 @@ class Employer(models.Model):
         return self.name
 
 
-@reversion.register(follow=["audiences", "progression_roles", "employer_supports", "fees"])
+@reversion.register(
+    follow=[
+        *("audiences", "progression_roles", "employer_supports", "fees"),
+        *("unit_groups", "unit_memberships"),
+    ]
+)
 class Qualification(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -477,6 +483,14 @@ class Qualification(models.Model):
         values = {label: getattr(self, field) for field, label in OFFERED_IN.items()}
         return {label: value for label, value in values.items() if value is not None}
 
+    @functools.cached_property
+    def structure(self):
+        """Its units in their groups (units.Structure), from `unit_memberships` as
+        for_detail_page() fetches them; empty when no unit is known."""
+        from .units import Structure
+
+        return Structure.of(self)
+
 
 @reversion.register(follow=["qualification"])
 class Audience(models.Model):
@@ -682,3 +696,211 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+# UNITS: what a qualification is made of. A unit is shared by the qualifications that hold it
+# (saved through services.unit_save); its groups and memberships are rows of a qualification.
+
+unit_reference_validator = RegexValidator(
+    regex=r"^[A-Z]/\d{3}/\d{4}$",
+    message="Enter the Ofqual unit reference number as a capital letter, three digits and four "
+    "digits, for example T/617/4242.",
+)
+unit_code_validator = RegexValidator(
+    regex=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$",
+    message="Use letters, digits, hyphens and underscores only, for example AIM-MED-01.",
+)
+
+
+class UnitLevel(models.TextChoices):
+    ENTRY_1 = "E1", "Entry 1"
+    ENTRY_2 = "E2", "Entry 2"
+    ENTRY_3 = "E3", "Entry 3"
+    LEVEL_1 = "1", "Level 1"
+    LEVEL_2 = "2", "Level 2"
+    LEVEL_3 = "3", "Level 3"
+    LEVEL_4 = "4", "Level 4"
+    LEVEL_5 = "5", "Level 5"
+    LEVEL_6 = "6", "Level 6"
+    LEVEL_7 = "7", "Level 7"
+    LEVEL_8 = "8", "Level 8"
+
+
+class UnitQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Those held by a qualification the public sees now."""
+        held = UnitMembership.objects.filter(
+            unit=models.OuterRef("pk"), qualification__in=Qualification.objects.published(now)
+        )
+        return self.filter(models.Exists(held))
+
+    def at(self, address):
+        """The unit whose address (reference number, else own code) is `address`."""
+        return self.filter(models.Q(reference=address) | models.Q(code=address))
+
+    def for_unit_page(self, preview=False):
+        """Everything its page and JSON show, in a fixed number of queries: its outcomes, and
+        its memberships of the qualifications shown (published ones, every one for a
+        `preview`) as `shown_memberships`, their qualifications selected."""
+        holding = Qualification.objects.all() if preview else Qualification.objects.published()
+        return self.select_related("awarding_organisation").prefetch_related(
+            "outcomes",
+            models.Prefetch(
+                "memberships",
+                queryset=UnitMembership.objects.filter(qualification__in=holding)
+                .select_related("qualification")
+                .order_by("qualification__title", "qualification__pk"),
+                to_attr="shown_memberships",
+            ),
+        )
+
+
+@reversion.register(follow=["outcomes"])
+class Unit(models.Model):
+    reference = models.CharField(
+        "Ofqual unit reference number",
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[unit_reference_validator],
+        help_text="As on the Ofqual Register, for example T/617/4242. Its page's address.",
+    )
+    code = models.CharField(
+        "own code",
+        max_length=30,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[unit_code_validator],
+        help_text="Only for a unit not on the Register: the awarding organisation's own code, "
+        "its page's address.",
+    )
+    title = models.CharField(max_length=200)
+    level = models.CharField(max_length=2, choices=UnitLevel)
+    credits = models.PositiveSmallIntegerField("credit value")
+    guided_learning_hours = models.PositiveIntegerField(null=True, blank=True)
+    awarding_organisation = models.ForeignKey(
+        AwardingOrganisation, on_delete=models.PROTECT, related_name="units"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reference", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reference__isnull=False) | models.Q(code__isnull=False),
+                name="unit_has_an_address",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.address} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("qualifications:unit", kwargs={"address": self.address})
+
+    @property
+    def address(self):
+        """What names it on the site: its reference number, else its own code."""
+        return self.reference or self.code or ""
+
+    def clean(self):
+        # Empty fields are NULL, so that many units may have none.
+        self.reference = self.reference or None
+        self.code = self.code or None
+        if not self.reference and not self.code:
+            raise ValidationError(
+                {"reference": "Give the unit reference number or, for a unit not on the Register, "
+                 "its own code."}
+            )  # fmt: skip
+
+
+@reversion.register(follow=["unit"])
+class LearningOutcome(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="outcomes")
+    text = models.CharField(
+        "the learner will", max_length=500, help_text="For example “Understand conflict”."
+    )
+    criteria = models.TextField(
+        "assessment criteria",
+        blank=True,
+        help_text="One criterion a line, in order, for example “Explain what causes conflict”.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def criteria_list(self):
+        return [line.strip() for line in self.criteria.splitlines() if line.strip()]
+
+
+class GroupRule(models.TextChoices):
+    ALL = "all", "All its units (mandatory)"
+    CREDITS = "credits", "A number of credits from it"
+    UNITS = "units", "A number of units from it"
+
+
+@reversion.register(follow=["qualification"])
+class UnitGroup(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="unit_groups"
+    )
+    name = models.CharField(
+        max_length=100, help_text="Short, as the specification names it, for example “A”."
+    )
+    rule = models.CharField(max_length=10, choices=GroupRule, default=GroupRule.ALL)
+    minimum = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The credits or units a learner takes from it at least."
+    )
+    maximum = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="And at most, if there is a limit."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "group of units"
+        verbose_name_plural = "groups of units"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "name"], name="unique_unit_group_per_qualification"
+            )
+        ]
+
+    def __str__(self):
+        return f"Group {self.name}"
+
+
+@reversion.register(follow=["qualification"])
+class UnitMembership(models.Model):
+    """A unit in a group of a qualification."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="unit_memberships"
+    )
+    group = models.ForeignKey(UnitGroup, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "unit"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "unit"], name="unique_unit_per_qualification"
+            )
+        ]
+
+    def __str__(self):
+        # Without reading the unit when it is not read yet: each version of a qualification
+        # names its memberships, which would cost a query a unit.
+        unit = self._state.fields_cache.get("unit")
+        return str(unit) if unit else f"Unit {self.unit_id}"

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
-from . import register
-from .models import FeeLine, Qualification
+from . import register, unit_import
+from .models import FeeLine, Qualification, UnitMembership
 
 # The currency of every fee.
 CURRENCY = "GBP"
@@ -89,6 +89,7 @@ def qualification_data(qualification, absolute):
             support.employer.name for support in qualification.employer_supports.all()
         ],
         "employer_statement": qualification.employer_statement or None,
+        "structure": structure_data(qualification, absolute),
         "updated_at": qualification.updated_at,
     }
 
@@ -241,3 +242,72 @@ class QualificationFeed(Feed):
 
     def item_categories(self, qualification):
         return [qualification.get_level_display(), *filter(None, [qualification.subject_area])]
+
+
+# UNITS
+
+
+def _unit_summary(unit, absolute):
+    return {
+        "reference": unit.reference,
+        "code": unit.code,
+        "url": absolute(unit.get_absolute_url()),
+        "json_url": absolute(reverse("qualifications:unit-json", args=[unit.address])),
+        "title": unit.title,
+        "level": {"code": unit.level, "name": unit.get_level_display()},
+        "credits": unit.credits,
+        "guided_learning_hours": unit.guided_learning_hours,
+    }
+
+
+def structure_data(qualification, absolute):
+    """Its groups of units with their rules, as a list ready for JSON (empty when no unit is
+    known)."""
+    return [
+        {
+            "group": group.name,
+            "rule": {
+                "kind": group.rule,
+                "minimum": group.minimum,
+                "maximum": group.maximum,
+                "text": group.rule_text,
+            },
+            "units": [_unit_summary(unit, absolute) for unit in group.units],
+        }
+        for group in qualification.structure.groups
+    ]
+
+
+def unit_data(unit, absolute):
+    """A unit (fetched with `for_unit_page()`) as its page shows it, ready for JSON."""
+    return _unit_summary(unit, absolute) | {
+        "awarding_organisation": unit.awarding_organisation.name,
+        "learning_outcomes": [
+            {"outcome": outcome.text, "assessment_criteria": outcome.criteria_list}
+            for outcome in unit.outcomes.all()
+        ],
+        "qualifications": [
+            {
+                "title": membership.qualification.title,
+                "qualification_number": membership.qualification.qualification_number,
+                "url": absolute(membership.qualification.get_absolute_url()),
+            }
+            for membership in unit.shown_memberships
+        ],
+        "updated_at": unit.updated_at,
+    }
+
+
+def units_csv():
+    """Every unit of every published qualification, one row per qualification and unit, in the
+    headings `manage.py import_units` reads."""
+    memberships = (
+        UnitMembership.objects.filter(qualification__in=Qualification.objects.published())
+        .select_related("qualification", "group", "unit")
+        .order_by("qualification__qualification_number", "group__order", "group__pk", "order")
+    )
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(
+        unit_import.csv_rows(memberships.iterator(chunk_size=2000))
+    )
+    return out.getvalue()

@@ -256,9 +256,19 @@ class QualificationQuerySet(models.QuerySet):
         ]
         return qualification
 
+    def for_structure(self):
+        """What the rules-of-combination checker shows: it, with its units in their groups."""
+        from .models import UnitMembership
+
+        return self.select_related("awarding_organisation").prefetch_related(
+            Prefetch(
+                "unit_memberships", queryset=UnitMembership.objects.select_related("group", "unit")
+            )
+        )
+
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
-        from .models import EmployerSupport
+        from .models import EmployerSupport, UnitMembership
 
         return self.select_related("awarding_organisation").prefetch_related(
             "audiences",
@@ -267,5 +277,8 @@ class QualificationQuerySet(models.QuerySet):
             Prefetch(
                 "employer_supports",
                 queryset=EmployerSupport.objects.select_related("employer"),
+            ),
+            Prefetch(
+                "unit_memberships", queryset=UnitMembership.objects.select_related("group", "unit")
             ),
         )

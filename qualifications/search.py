@@ -5,11 +5,13 @@ backends do.
 A qualification's text is three fields, by weight (`document()`):
 
 - heading: the title, the qualification number and the level;
-- keywords: progression role titles, the subject area, the awarding organisation;
+- keywords: progression role titles, the subject area, the awarding organisation, its units'
+  references and titles;
 - body: what it covers, who it suits, role descriptions, employers, the other text.
 
-Each is stored normalised (`words()`): case-folded, a qualification number ("601/4433/6") and a
-level ("level 4") each one word, stop words dropped, each word once. `index()` writes it with
+Each is stored normalised (`words()`): case-folded, a qualification number ("601/4433/6"), a
+level ("level 4") and a unit reference number ("T/617/4242") each one word, stop words dropped,
+each word once. `index()` writes it with
 what the database's engine keeps of it: PostgreSQL a weighted tsvector, GIN-indexed
 (models.QualificationVector); SQLite a row of an FTS5 table with the Porter stemmer
 (models.QualificationText); both, the words with how many qualifications hold them, for "Did
@@ -67,6 +69,8 @@ _WORD = re.compile(r"[^\W_]+")
 _PHRASES = (
     (re.compile(r"\b(\d{3})\s*/\s*(\d{4})\s*/\s*([\dx])\b"), r"\1\2\3"),
     (re.compile(r"\blevel\s+(\d)\b"), r"level\1"),
+    # A unit reference number ("T/617/4242" is "t6174242").
+    (re.compile(r"\b([a-z])\s*/\s*(\d{3})\s*/\s*(\d{4})\b"), r"\1\2\3"),
 )
 
 
@@ -99,7 +103,10 @@ def document(qualification):
             qualification.get_level_display(),
         ),
         "search_keywords": _normalised(
-            *(role.title for role in roles), qualification.subject_area, organisation.name
+            *(role.title for role in roles),
+            qualification.subject_area,
+            organisation.name,
+            *(f"{unit.address} {unit.title}" for unit in qualification.structure.units),
         ),
         "search_body": _normalised(
             qualification.overview,

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from . import search
 from .choices import Status
-from .models import AwardingOrganisation, CatalogueVersion, Qualification
+from .models import (
+    AwardingOrganisation,
+    CatalogueVersion,
+    Qualification,
+    Unit,
+    UnitGroup,
+    UnitMembership,
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ def _is_public(qualifications):
 
 
 def _showing(obj):
+    if isinstance(obj, Unit):
+        return Q(unit_memberships__unit=obj)
     if isinstance(obj, AwardingOrganisation):
         return Q(awarding_organisation=obj)
     return Q(employer_supports__employer=obj)
@@ -188,3 +197,98 @@ def _revision(user, comment, atomic=True):
         if comment:
             reversion.set_comment(comment)
         yield
+
+
+# UNITS
+
+
+def unit_save(unit, *, write_rows=None, user=None, comment=""):
+    """Save a unit, then `write_rows()` (its outcomes) if given: shared, so every qualification
+    holding it is kept current as shared_save() keeps them, and the unit, with its outcomes, is
+    recorded as a version of its own. Returns Stale."""
+    with transaction.atomic(), _revision(user, comment):
+        stale = shared_save(unit, write_rows=write_rows)
+        reversion.add_to_revision(unit)
+    return stale
+
+
+def structure_save(qualification, structure, *, user=None, comment=""):
+    """Replace the groups and units of `qualification` with `structure` (a units.Structure of
+    units.Group, whose units are saved Units), refused with ValidationError if no choice of
+    units could meet it; an edit of the qualification, recorded as its version. Returns Stale."""
+    from .units import validate_structure
+
+    validate_structure(structure)
+
+    def write_rows():
+        write_structure_rows([(qualification, structure)])
+
+    return qualification_save(qualification, write_rows=write_rows, user=user, comment=comment)
+
+
+def write_structure_rows(structures):
+    """Replace the groups and memberships of each (qualification, units.Structure) pair, in a
+    few statements however many: for the importer and structure_save()."""
+    pks = [qualification.pk for qualification, _ in structures]
+    UnitMembership.objects.filter(qualification__in=pks).delete()
+    UnitGroup.objects.filter(qualification__in=pks).delete()
+    groups, memberships = [], []
+    for qualification, structure in structures:
+        for order, group in enumerate(structure.groups):
+            row = UnitGroup(
+                qualification_id=qualification.pk,
+                name=group.name,
+                rule=group.rule,
+                minimum=group.minimum,
+                maximum=group.maximum,
+                order=order,
+            )
+            groups.append(row)
+            memberships += [
+                UnitMembership(qualification_id=qualification.pk, group=row, unit=unit, order=n)
+                for n, unit in enumerate(group.units)
+            ]
+    UnitGroup.objects.bulk_create(groups, batch_size=REVISION_SIZE)
+    UnitMembership.objects.bulk_create(memberships, batch_size=REVISION_SIZE)
+
+
+# Qualifications with their units recorded in one revision by units_saved(): about forty versions
+# each (groups and memberships), kept in memory until the revision is written.
+STRUCTURES_PER_REVISION = 100
+
+
+def units_saved(unit_pks, *, structures=(), user=None, comment=""):
+    """After units and the structures of qualifications were written in bulk (the unit import):
+    record each unit as a version of its own and each qualification whose structure changed (the
+    pks in `structures`) as a version of it, REVISION_SIZE to a revision; every qualification
+    holding one of the units is kept current as shared_save() keeps them. Returns Stale."""
+    unit_pks, structures = list(unit_pks), set(structures)
+    with transaction.atomic():
+        holding = set()
+        for start in range(0, len(unit_pks), REVISION_SIZE):
+            chunk = unit_pks[start : start + REVISION_SIZE]
+            with _revision(user, comment, atomic=False):
+                for unit in Unit.objects.filter(pk__in=chunk).prefetch_related("outcomes"):
+                    reversion.add_to_revision(unit)
+            holders = UnitMembership.objects.filter(unit__in=chunk)
+            holding |= set(holders.values_list("qualification", flat=True))
+        touched = list(holding | structures)
+        now = timezone.now()
+        for start in range(0, len(touched), REVISION_SIZE):
+            Qualification.objects.filter(pk__in=touched[start : start + REVISION_SIZE]).update(
+                updated_at=now
+            )
+        # A hundred qualifications to a revision: each holds its groups and memberships.
+        structures, versioned = sorted(structures), Stale()
+        for start in range(0, len(structures), STRUCTURES_PER_REVISION):
+            chunk = structures[start : start + STRUCTURES_PER_REVISION]
+            saved = qualifications_saved(chunk, user=user, comment=comment)
+            versioned = Stale(
+                versioned.qualifications | saved.qualifications,
+                versioned.catalogue or saved.catalogue,
+            )
+        structures = set(structures)
+        others = holding - structures
+        public = _is_public(Qualification.objects.filter(pk__in=others)) if others else False
+        rest = _refresh(others, catalogue=public and not versioned.catalogue)
+    return Stale(versioned.qualifications | rest.qualifications, versioned.catalogue or public)

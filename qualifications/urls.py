@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import unit_views, views
+
+
+class UnitAddressConverter:
+    """A unit's address: its Ofqual unit reference number (T/617/4242), else its own code."""
+
+    regex = r"[A-Z]/[0-9]{3}/[0-9]{4}|[A-Za-z0-9][A-Za-z0-9_-]{0,29}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnitAddressConverter, "unit")
 
 app_name = "qualifications"
 
@@ -13,4 +28,8 @@ urlpatterns = [
     path("qualifications.atom", views.feed_view, name="feed"),
     path("fees.csv", views.fees_csv_view, name="fees-csv"),
     path("qualifications/<slug:slug>.json", views.qualification_json_view, name="detail-json"),
+    path("qualifications/<slug:slug>/structure/", unit_views.structure_view, name="structure"),
+    path("units/<unit:address>/", unit_views.unit_view, name="unit"),
+    path("units/<unit:address>.json", unit_views.unit_json_view, name="unit-json"),
+    path("units.csv", unit_views.units_csv_view, name="units-csv"),
 ]

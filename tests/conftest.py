@@ -50,6 +50,13 @@ PAGES = {
     "qualification-with-fees": "/qualifications/fee-carpentry/",
     "catalogue-offered-in-wales": "/?offered_in=wales",
     "not-found": "/qualifications/no-such-qualification/",
+    # Made by factories.units_qualification(), beside the seed.
+    "qualification-with-units": "/qualifications/workplace-conflict-units-level-3/",
+    "unit": "/units/T/617/4242/",
+    "structure-checker": "/qualifications/workplace-conflict-units-level-3/structure/",
+    "structure-checker-answer": (
+        "/qualifications/workplace-conflict-units-level-3/structure/?unit=T/617/4242&unit=WCU-1"
+    ),
 }
 
 
@@ -115,6 +122,7 @@ def roles(db):
     )
     import_module("qualifications.migrations.0008_publishers_unlock_sign_in").grant(apps, None)
     import_module("qualifications.migrations.0034_fees_access_funding").grant(apps, None)
+    import_module("qualifications.migrations.0035_units").grant(apps, None)
 
 
 def pytest_report_header(config):

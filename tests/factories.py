@@ -11,9 +11,13 @@ from qualifications.models import (
     Employer,
     EmployerSupport,
     FeeLine,
+    LearningOutcome,
     ProgressionRole,
     Qualification,
+    Unit,
+    UnitLevel,
 )
+from qualifications.units import Group, Structure
 
 
 class AwardingOrganisationFactory(factory.django.DjangoModelFactory):
@@ -107,3 +111,64 @@ class FeeLineFactory(RowFactory):
     per = FeePer.LEARNER
     vat = FeeVat.EXCLUDED
     starts_on = datetime.date(2020, 1, 1)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A unit, saved through the write path (services.unit_save)."""
+
+    class Meta:
+        model = Unit
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        unit = model_class(*args, **kwargs)
+        services.unit_save(unit)
+        return unit
+
+    reference = factory.Sequence(
+        lambda n: f"{'ABCDFHJKLMRTY'[n // 10000 % 13]}/6{n // 1000 % 100:02d}/{n % 10000:04d}"
+    )
+    title = factory.Sequence(lambda n: f"Unit topic {n}")
+    level = UnitLevel.LEVEL_3
+    credits = 3
+    guided_learning_hours = 20
+    awarding_organisation = factory.SubFactory(AwardingOrganisationFactory)
+
+
+def give_units(qualification, *groups):
+    """Give `qualification` these groups through the write path (services.structure_save), each
+    (name, rule, minimum, maximum, units); returns its Structure."""
+    structure = Structure(
+        [Group(name, rule, low, high, list(units)) for name, rule, low, high, units in groups],
+        qualification.credits,
+    )
+    services.structure_save(qualification, structure)
+    return structure
+
+
+UNITS_SLUG = "workplace-conflict-units-level-3"
+
+
+def units_qualification():
+    """A published qualification with units in two groups, at UNITS_SLUG, its first unit
+    T/617/4242 with an outcome: what the public pages with units are checked on."""
+    qualification = QualificationFactory(
+        title="Workplace Conflict Units Level 3", slug=UNITS_SLUG, credits=9
+    )
+    AudienceFactory(qualification=qualification, description="work with people in dispute")
+    first = UnitFactory(reference="T/617/4242", title="Understanding conflict at work")
+    LearningOutcome.objects.create(
+        unit=first,
+        text="understand the causes of conflict",
+        criteria="Explain common causes of conflict\nDescribe how conflict escalates",
+    )
+    others = [
+        UnitFactory(title=f"Handling disputes, part {n}", reference=None, code=f"WCU-{n}")
+        for n in range(1, 4)
+    ]
+    give_units(
+        qualification,
+        ("A", "all", None, None, [first]),
+        ("B", "credits", 6, None, others),
+    )
+    return qualification

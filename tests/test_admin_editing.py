@@ -12,7 +12,10 @@ from .factories import (
 )
 
 ADD_URL = reverse("admin:qualifications_qualification_add")
-INLINE_PREFIXES = ["audiences", "progression_roles", "employer_supports", "fees"]
+INLINE_PREFIXES = [
+    *("audiences", "progression_roles", "employer_supports", "fees"),
+    *("unit_groups", "unit_memberships"),
+]
 
 
 def form_data(organisation, **overrides):

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .conftest import PAGES, qualification_with_fees
-from .factories import QualificationFactory
+from .factories import QualificationFactory, units_qualification
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -51,6 +51,7 @@ def pages(client, seed, tmp_path):
     QualificationFactory(
         title="Test Qualification Without Roles", slug="test-qualification-without-roles"
     )
+    units_qualification()
     # Enough to need a second page of results.
     QualificationFactory.create_batch(20)
     qualification_with_fees()

@@ -10,6 +10,7 @@ import pytest
 from django.test.html import Element, parse_html
 
 from .conftest import PAGES, qualification_with_fees
+from .factories import units_qualification
 
 # Every title ends with an en dash and the site's name.
 SITE_NAME = "Example Awarding Body"
@@ -30,6 +31,7 @@ def text(node):
 
 @pytest.fixture(params=PAGES)
 def page(request, client, seed, settings):
+    units_qualification()
     settings.SITE_NAME = SITE_NAME
     qualification_with_fees()
     response = client.get(PAGES[request.param])

@@ -17,8 +17,8 @@ from .factories import (
 from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
 # The version it is kept under, then the qualification with its organisation, its audiences, its
-# roles, its fees, its employers.
-DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 5
+# roles, its fees, its employers, its units with their groups.
+DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 6
 # Kept: only the version it is kept under.
 CACHED_DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES
 

@@ -15,7 +15,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
 from tests.conftest import qualification_with_fees
-from tests.factories import AwardingOrganisationFactory, QualificationFactory
+from tests.factories import AwardingOrganisationFactory, QualificationFactory, units_qualification
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -97,6 +97,7 @@ def site(live_server, transactional_db):
     for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
         QualificationFactory(title=title, awarding_organisation=organisation)
     qualification_with_fees()
+    units_qualification()
     return live_server.url
 
 
