@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -18,6 +19,7 @@ from .choices import Status
 from .models import (
     Audience,
     AwardingOrganisation,
+    Document,
     Employer,
     EmployerSupport,
     ProgressionRole,
@@ -82,6 +84,32 @@ class SupportedQualificationInline(admin.TabularInline):
     verbose_name_plural = "Qualifications this employer supports"
 
 
+class DocumentInline(admin.StackedInline):
+    """Each version of each document is a row: upload a new version as a new row, with the day
+    it takes effect; earlier versions stay in the version history."""
+
+    model = Document
+    extra = 0
+    fields = [
+        ("kind", "language", "slug"),
+        ("title", "version_label", "effective_from"),
+        "changes",
+        "file",
+        "stored",
+    ]
+    readonly_fields = ["stored"]
+    verbose_name = "document version"
+    verbose_name_plural = "Documents (specification, handbook, …): every version"
+
+    @admin.display(description="Stored")
+    def stored(self, document):
+        if not document.pk:
+            return "—"
+        if document.purged_at:
+            return f"Purged on {document.purged_at:%d %B %Y}"
+        return f"{document.format.name}, {document.size:,} bytes"
+
+
 class WritePathMixin:
     """Saves an object with its inline rows through the one write path (services.py), in
     `write(request, obj, write_rows)`."""
@@ -112,7 +140,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     autocomplete_fields = ["awarding_organisation"]
     date_hierarchy = "updated_at"
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline]
+    inlines = [AudienceInline, ProgressionRoleInline, EmployerSupportInline, DocumentInline]
     actions = ["publish", "withdraw", "return_to_draft"]
     save_on_top = True
     history_latest_first = True
@@ -460,3 +488,50 @@ class AudienceAdmin(RowSaveMixin, admin.ModelAdmin):
     list_select_related = ["qualification"]
     search_fields = ["description", "qualification__title"]
     autocomplete_fields = ["qualification"]
+
+
+@admin.register(Document)
+class DocumentAdmin(RowSaveMixin, admin.ModelAdmin):
+    """Every document version across the catalogue; a publisher may purge a file for legal
+    reasons (recorded in its qualification's history)."""
+
+    list_display = ["title", "version_label", "kind", "language", "qualification", "purged_at"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["qualification"]
+    search_fields = ["title", "qualification__title"]
+    autocomplete_fields = ["qualification"]
+    readonly_fields = ["content_type", "size", "uploaded_at", "purged_at"]
+    actions = ["purge"]
+
+    def has_add_permission(self, request):
+        return False  # added with its qualification, in its form
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    @admin.action(
+        description="Purge the selected files for legal reasons (cannot be undone)",
+        permissions=["publish"],
+    )
+    def purge(self, request, queryset):
+        purged = 0
+        for document in queryset.select_related("qualification").filter(purged_at__isnull=True):
+            name, storage = document.file.name, document.file.storage
+
+            def write(document=document):
+                document.purged_at = timezone.now()
+                document.save(update_fields=["purged_at"])
+
+            with transaction.atomic():
+                services.qualification_save(
+                    document.qualification,
+                    write_rows=write,
+                    user=request.user,
+                    comment=f"Purged the file of {document} for legal reasons.",
+                )
+                # Gone once the history says so; every version that named it then answers 410.
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+            purged += 1
+        self.message_user(
+            request, f"{purged} file{'s' if purged != 1 else ''} purged.", messages.SUCCESS
+        )

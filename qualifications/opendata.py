@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from . import register
-from .models import Qualification
+from .models import DocumentKind, Qualification, document_address
 
 # Qualifications per page of /qualifications.json.
 PAGE_SIZE = 100
@@ -57,7 +57,11 @@ def qualification_data(qualification, absolute):
         "operational_end_date": qualification.operational_end_date,
         "certification_end_date": qualification.certification_end_date,
         "offered_in_england": qualification.offered_in_england,
-        "specification_url": qualification.specification_url or None,
+        "specification_url": (
+            absolute(qualification.specification_address)
+            if qualification.specification_address
+            else qualification.specification_url or None
+        ),
         "overview": qualification.overview,
         "entry_requirement": qualification.entry_requirement or None,
         "audiences": [audience.description for audience in qualification.audiences.all()],
@@ -71,7 +75,36 @@ def qualification_data(qualification, absolute):
             support.employer.name for support in qualification.employer_supports.all()
         ],
         "employer_statement": qualification.employer_statement or None,
+        "documents": [
+            document_data(history, absolute) for history in qualification.document_histories
+        ],
         "updated_at": qualification.updated_at,
+    }
+
+
+def document_data(history, absolute):
+    """One document (a querysets.DocumentHistory): its stable address and every version in
+    effect, newest first, each with its own address."""
+    current = history.current
+    return {
+        "kind": current.kind,
+        "language": current.language,
+        "title": current.title,
+        "url": absolute(current.get_stable_url()),
+        "versions": [
+            {
+                "version": version.version_label,
+                "title": version.title,
+                "effective_from": version.effective_from,
+                "changes": version.changes or None,
+                "format": version.format.extension,
+                "content_type": version.content_type,
+                "size": version.size,
+                "url": absolute(version.get_absolute_url()),
+                "current": version is current,
+            }
+            for version in history.versions
+        ],
     }
 
 
@@ -104,17 +137,28 @@ def published_qualification(slug):
     return Qualification.objects.published().for_detail_page().filter(slug=slug).first()
 
 
-def catalogue_csv():
+def catalogue_csv(absolute):
     """Every published qualification in the Ofqual Register's CSV headings, as text: a file the
-    importer reads back."""
+    importer reads back. `absolute` turns a path into an absolute URL."""
     qualifications = (
         Qualification.objects.published()
         .select_related("awarding_organisation")
+        .with_specification_document()
         .order_by("qualification_number")
     )
+
+    def with_specification(qualifications):
+        # The site's own stable address, once a specification of its own is in effect.
+        for qualification in qualifications:
+            if qualification.has_specification_document:
+                qualification.specification_url = absolute(
+                    document_address(qualification.slug, DocumentKind.SPECIFICATION)
+                )
+            yield qualification
+
     out = io.StringIO(newline="")
     csv.writer(out, lineterminator="\r\n").writerows(
-        register.csv_rows(qualifications.iterator(chunk_size=2000))
+        register.csv_rows(with_specification(qualifications.iterator(chunk_size=2000)))
     )
     return out.getvalue()
 

@@ -12,7 +12,7 @@ from .factories import (
 )
 
 ADD_URL = reverse("admin:qualifications_qualification_add")
-INLINE_PREFIXES = ["audiences", "progression_roles", "employer_supports"]
+INLINE_PREFIXES = ["audiences", "progression_roles", "employer_supports", "documents"]
 
 
 def form_data(organisation, **overrides):

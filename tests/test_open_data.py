@@ -26,8 +26,8 @@ LIST_CSV = reverse("qualifications:list-csv")
 FEED = reverse("qualifications:feed")
 ATOM = "{http://www.w3.org/2005/Atom}"
 # The catalogue's version, the count, the page of qualifications with their organisations, then
-# their audiences, their roles, their employers.
-LIST_JSON_QUERIES = KEPT_VERSION_QUERIES + 5
+# their audiences, their roles, their employers, their documents.
+LIST_JSON_QUERIES = KEPT_VERSION_QUERIES + 6
 
 
 def detail_json(qualification):

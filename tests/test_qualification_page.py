@@ -16,8 +16,8 @@ from .factories import (
 from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
 # The version it is kept under, then the qualification with its organisation, its audiences, its
-# roles, its employers.
-DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 4
+# roles, its employers, its documents.
+DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 5
 # Kept: only the version it is kept under.
 CACHED_DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES
 
