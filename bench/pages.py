@@ -1,8 +1,10 @@
-"""Throughput of the seed qualification's page and factsheet under gunicorn, next to /healthz.
+"""Throughput of the seed qualification's page, factsheet and a 50 KB PDF document (its
+specification, from local storage) under gunicorn, next to /healthz.
 
 Starts gunicorn (as `make run` does, or with --workers) against a throwaway SQLite database with
 production settings and the default shared cache (--redis: a throwaway Redis instead), keeps the
-page and the factsheet, then measures /healthz, the page and the factsheet in turn, round after
+page and the factsheet, adds the document, then measures /healthz, the page, the factsheet and
+the document in turn, round after
 round, with wrk (Debian's; 16 connections, browser's Accept-Encoding), so that whatever else the
 machine is doing weighs on all three alike. Prints each round, the medians, each address against
 /healthz (target: 0.9x or more) and the bytes on the wire. Then times one factsheet render
@@ -36,7 +38,43 @@ from harness import (
     wrk,
 )
 
-PATHS = ["/healthz", SEED, SEED + "factsheet.pdf"]
+DOCUMENT = SEED + "documents/specification/"
+PATHS = ["/healthz", SEED, SEED + "factsheet.pdf", DOCUMENT]
+DOCUMENT_BYTES = 50 * 1024
+
+
+def add_document(env):
+    """Give the seed a 50 KB PDF specification, through the write path as the admin would."""
+    script = f"""
+import datetime, io, django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, StreamObject
+from qualifications import services
+from qualifications.models import Document, Qualification
+writer = PdfWriter()
+page = writer.add_blank_page(595, 842)
+stream = StreamObject()
+stream.set_data(b"% padding\\n" * ({DOCUMENT_BYTES} // 10 - 60))
+page[NameObject("/Contents")] = writer._add_object(stream)
+out = io.BytesIO()
+writer.write(out)
+document = Document(
+    qualification=Qualification.objects.get(slug="{SEED.split("/")[2]}"),
+    kind="specification", title="Specification", version_label="1",
+    effective_from=datetime.date(2020, 1, 1),
+    file=SimpleUploadedFile("specification.pdf", out.getvalue()),
+)
+document.full_clean()
+services.row_save(document)
+print(document.size)
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout  # fmt: skip
+    return int(output.split()[-1])
 
 
 def render_times(env, repeats=5):
@@ -88,9 +126,13 @@ def main():
         else:
             cache_url = f"filecache://{workdir}/cache"
         env = production_env(
-            f"sqlite:///{workdir}/bench.sqlite3", cache_url, DJANGO_STATIC_ROOT=f"{workdir}/static"
+            f"sqlite:///{workdir}/bench.sqlite3",
+            cache_url,
+            DJANGO_STATIC_ROOT=f"{workdir}/static",
+            DJANGO_MEDIA_ROOT=f"{workdir}/media",
         )
         set_up_site(env)
+        document_size = add_document(env)
         server = Gunicorn(env, spare_port(), workers=options.workers)
         stack.callback(server.stop)
         for path in PATHS:  # rendered and kept before anything is measured
@@ -127,6 +169,7 @@ def main():
             )
         _, plain_headers, plain = get(server.port, SEED)
         print(f"(the page uncompressed: {len(plain):,} bytes; sent {plain_headers['Vary']=!s})")
+        print(f"(the document: a {document_size:,}-byte PDF from local storage)")
         styled, unstyled = render_times(env)
         print(
             f"factsheet render: {styled * 1000:.0f} ms; WeasyPrint, same text unstyled: "
