@@ -9,11 +9,10 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import history, register, services
+from . import documents, history, register, services
 from .admin_forms import AudienceFormSet, QualificationAdminForm
 from .choices import Status
 from .models import (
@@ -516,21 +515,7 @@ class DocumentAdmin(RowSaveMixin, admin.ModelAdmin):
     def purge(self, request, queryset):
         purged = 0
         for document in queryset.select_related("qualification").filter(purged_at__isnull=True):
-            name, storage = document.file.name, document.file.storage
-
-            def write(document=document):
-                document.purged_at = timezone.now()
-                document.save(update_fields=["purged_at"])
-
-            with transaction.atomic():
-                services.qualification_save(
-                    document.qualification,
-                    write_rows=write,
-                    user=request.user,
-                    comment=f"Purged the file of {document} for legal reasons.",
-                )
-                # Gone once the history says so; every version that named it then answers 410.
-                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+            documents.purge(document, user=request.user)
             purged += 1
         self.message_user(
             request, f"{purged} file{'s' if purged != 1 else ''} purged.", messages.SUCCESS

@@ -8,6 +8,7 @@ Last-Modified, 304 and byte ranges; from object storage as a redirect to a short
 address of the object, which answers ranges itself.
 """
 
+import json
 import re
 import unicodedata
 import uuid
@@ -18,7 +19,9 @@ from xml.etree import ElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.http import content_disposition_header, http_date, quote_etag
 
@@ -250,6 +253,35 @@ def download_name(title, extension):
     name = re.sub(r'[\\/:*?"<>|]+', " ", name)
     name = re.sub(r"\s+", " ", name).strip(" .")[:150] or "document"
     return f"{name}.{extension}"
+
+
+def purge(document, *, user):
+    """Delete the file of `document` (a Document) for legal reasons: an edit of its
+    qualification recorded in its history, after which every version naming the file says it
+    was purged, so no restore brings it back. The file goes once the transaction commits."""
+    from reversion.models import Version
+
+    from . import services
+
+    name, storage = document.file.name, document.file.storage
+
+    def write():
+        document.purged_at = timezone.now()
+        document.save(update_fields=["purged_at"])
+        for version in Version.objects.get_for_object(document):
+            data = json.loads(version.serialized_data)
+            data[0]["fields"]["purged_at"] = document.purged_at.isoformat()
+            version.serialized_data = json.dumps(data)
+            version.save(update_fields=["serialized_data"])
+
+    with transaction.atomic():
+        services.qualification_save(
+            document.qualification,
+            write_rows=write,
+            user=user,
+            comment=f"Purged the file of {document} for legal reasons.",
+        )
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # SERVING

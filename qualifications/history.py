@@ -11,6 +11,7 @@ from reversion.models import Version
 from .models import (
     Audience,
     AwardingOrganisation,
+    Document,
     Employer,
     EmployerSupport,
     ProgressionRole,
@@ -26,7 +27,7 @@ UNSHOWN_FIELDS = {
     "search_keywords",
     "search_body",
 }
-ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers")
+ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Documents")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def current_snapshot(qualification):
         qualification.audiences.all(),
         qualification.progression_roles.all(),
         [support.employer.name for support in qualification.employer_supports.all()],
+        qualification.documents.all(),
     )
 
 
@@ -68,7 +70,7 @@ def version_snapshot(version):
     """The qualification kept in `version` (a reversion Version of a Qualification), with the
     rows saved in the same revision."""
     qualification = _instance(version)
-    rows = {Audience: [], ProgressionRole: [], EmployerSupport: []}
+    rows = {Audience: [], ProgressionRole: [], EmployerSupport: [], Document: []}
     content_types = ContentType.objects.get_for_models(*rows, Employer)
     models_by_type = {content_type.pk: model for model, content_type in content_types.items()}
     employer_names = {}
@@ -79,8 +81,9 @@ def version_snapshot(version):
             employer_names[row.pk] = row.name
         elif row.qualification_id == qualification.pk:
             rows[model].append(row)
-    for model in rows:
+    for model in (Audience, ProgressionRole, EmployerSupport):
         rows[model].sort(key=lambda row: (row.order, row.pk))
+    rows[Document].sort(key=lambda row: (row.kind, row.language, row.slug, row.effective_from))
     missing = {s.employer_id for s in rows[EmployerSupport]} - employer_names.keys()
     employer_names |= dict(Employer.objects.filter(pk__in=missing).values_list("pk", "name"))
     return _snapshot(
@@ -88,6 +91,7 @@ def version_snapshot(version):
         rows[Audience],
         rows[ProgressionRole],
         [employer_names.get(s.employer_id, "(a deleted employer)") for s in rows[EmployerSupport]],
+        rows[Document],
     )
 
 
@@ -126,7 +130,15 @@ def _instance(version):
     return model(**fields)
 
 
-def _snapshot(qualification, audiences, roles, employer_names):
+def _document_line(document):
+    line = (
+        f"{document.title} ({document.get_kind_display()}, {document.get_language_display()}), "
+        f"version {document.version_label}, in effect from {document.effective_from:%d %B %Y}"
+    )
+    return line + (": file purged" if document.purged_at else "")
+
+
+def _snapshot(qualification, audiences, roles, employer_names, documents):
     fields = {}
     for field in Qualification._meta.concrete_fields:
         if field.name in UNSHOWN_FIELDS:
@@ -149,6 +161,7 @@ def _snapshot(qualification, audiences, roles, employer_names):
                     [audience.description for audience in audiences],
                     [f"{role.title}: {role.description}" for role in roles],
                     list(employer_names),
+                    [_document_line(document) for document in documents],
                 ],
                 strict=True,
             )

@@ -463,3 +463,40 @@ def test_an_editor_uploads_a_document(editor, grant_documents, seed, today):
     assert response.status_code == 302
     assert Document.objects.get().version_label == "3"
     assert Version.objects.get_for_object(seed).first().revision.user.username == "edna"
+
+
+def test_restoring_a_version_from_before_a_purge_keeps_the_file_purged(
+    admin_client, client, seed, today, django_capture_on_commit_callbacks
+):
+    document = files.add_document(seed)
+    before = Version.objects.get_for_object(seed).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:qualifications_document_changelist"),
+            {"action": "purge", "_selected_action": [document.pk]},
+        )
+    revision_url = reverse("admin:qualifications_qualification_revision", args=[seed.pk, before.pk])
+
+    admin_client.post(
+        revision_url, form_data(admin_client.get(revision_url).text, "qualification_form")
+    )
+
+    assert Document.objects.get().purged_at is not None
+    assert client.get(document.get_absolute_url()).status_code == 410
+    assert client.get(f"/qualifications/{SEED_SLUG}.json").json()["documents"] == []
+
+
+def test_the_history_compares_documents(admin_client, seed, today):
+    files.add_document(seed, version_label="1.0")
+    older = Version.objects.get_for_object(seed).first()
+    files.add_document(seed, version_label="2.0", effective_from=datetime.date(2026, 1, 1))
+    newer = Version.objects.get_for_object(seed).first()
+    compare = reverse("admin:qualifications_qualification_compare", args=[seed.pk])
+
+    response = admin_client.get(compare, {"a": older.pk, "b": newer.pk})
+
+    [change] = [c for c in response.context["changes"] if c.label == "Documents"]
+    assert change.added == [
+        "Qualification specification (Specification, English), version 2.0, in effect from "
+        "01 January 2026"
+    ]
