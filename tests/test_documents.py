@@ -45,16 +45,6 @@ def staff_client(role, username):
 
 
 @pytest.fixture
-def publisher(roles):
-    return staff_client("Publisher", "pablo")
-
-
-@pytest.fixture
-def editor(roles):
-    return staff_client("Editor", "edna")
-
-
-@pytest.fixture
 def grant_documents(roles):
     # What migration 0036 grants, for the groups the `roles` fixture made again.
     from importlib import import_module
@@ -62,6 +52,16 @@ def grant_documents(roles):
     from django.apps import apps
 
     import_module("qualifications.migrations.0036_documents").grant(apps, None)
+
+
+@pytest.fixture
+def publisher(grant_documents):
+    return staff_client("Publisher", "pablo")
+
+
+@pytest.fixture
+def editor(grant_documents):
+    return staff_client("Editor", "edna")
 
 
 # SERVING
@@ -431,9 +431,7 @@ def test_a_publisher_purges_a_file_and_the_history_says_so(
     )
 
 
-def test_an_editor_cannot_purge(
-    editor, grant_documents, seed, today, django_capture_on_commit_callbacks
-):
+def test_an_editor_cannot_purge(editor, seed, today, django_capture_on_commit_callbacks):
     document = files.add_document(seed)
     changelist = reverse("admin:qualifications_document_changelist")
 
@@ -445,7 +443,7 @@ def test_an_editor_cannot_purge(
     assert document.file.storage.exists(document.file.name)
 
 
-def test_an_editor_uploads_a_document(editor, grant_documents, seed, today):
+def test_an_editor_uploads_a_document(editor, seed, today):
     data = form_data(editor.get(change_url(seed)).text, "qualification_form")
     data |= {
         "documents-TOTAL_FORMS": "1",
