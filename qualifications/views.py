@@ -27,8 +27,9 @@ from qualsite.cache import cache_is_available
 from . import documents, opendata, structured_data
 from .forms import CatalogueSearchForm
 from .kept import PUBLIC_MAX_AGE, kept_value, release, serve_kept, without_tracking
-from .models import Document, DocumentKind, Qualification, factsheet_filename
+from .models import DocumentKind, Qualification, factsheet_filename
 from .permissions import can_preview
+from .querysets import DocumentAddress
 from .search import suggestion as spelling_suggestion
 from .services import catalogue_version
 from .site import absolute_url
@@ -293,46 +294,38 @@ def factsheet_view(request, slug):
 # documents are seen by whoever may see its page, and no one else.
 
 
+# Read once: DocumentKind.values builds its list on every call.
+DOCUMENT_KINDS = frozenset(DocumentKind.values)
+
+
 @require_safe
 def document_view(request, slug, kind, document="", language="en"):
     """The version of a document in effect today: the address other sites link to."""
-    if kind not in DocumentKind.values:
+    if kind not in DOCUMENT_KINDS:
         raise Http404("No such kind of document.")
     return _document_response(
-        request,
-        slug,
-        lambda qualification: Document.objects.filter(qualification_id=qualification.pk).current(
-            kind=kind, language=language, slug=document
-        ),
+        request, slug, DocumentAddress(kind=kind, language=language, slug=document)
     )
 
 
 @require_safe
 def document_version_view(request, slug, pk):
     """One version of a document, at its permanent address."""
-    return _document_response(
-        request,
-        slug,
-        lambda qualification: Document.objects.filter(
-            qualification_id=qualification.pk, pk=pk
-        ).first(),
-    )
+    return _document_response(request, slug, DocumentAddress(pk=pk))
 
 
-def _document_response(request, slug, find):
+def _document_response(request, slug, address):
     # Seen by whoever may see the qualification's page: 404 or 410 as the page answers;
     # staff who may preview see every version, those not yet in effect too.
-    qualification = Qualification.objects.keeping(slug)
+    today = timezone.localdate()
+    qualification = Qualification.objects.keeping(slug, document=address, today=today)
     if qualification is None:
         raise Http404("No qualification has that address.")
     public = qualification.is_live()
-    previewer = not public and previewing(request)
-    if not (public or previewer):
+    if not public and not previewing(request):
         return withdrawn_response(request, slug)
-    document = find(qualification)
-    if document is None or (
-        document.effective_from > timezone.localdate() and not previewing(request)
-    ):
+    document = qualification.serving_document
+    if document is None or (document.effective_from > today and not previewing(request)):
         raise Http404("No such document.")
     if document.purged_at is not None:
         response = HttpResponseGone(
@@ -340,6 +333,26 @@ def _document_response(request, slug, find):
         )
         add_never_cache_headers(response)
         return response
+    if public and documents.sent_whole(document):
+        # Kept as a page is: what an address serves is decided by the qualification's own
+        # version (its documents' changes move it on, and so does a version taking effect).
+        def kept_under(qualification):
+            key = ("document", slug, address, *qualification.kept_version())
+            return key, qualification.next_scheduled_change()
+
+        def recheck():
+            now = Qualification.objects.keeping(slug)
+            return kept_under(now) if now is not None and now.is_live() else None
+
+        response = serve_kept(
+            request,
+            lambda: documents.whole_file_response(document),
+            *kept_under(qualification),
+            recheck=recheck,
+        )
+        if response.status_code in (200, 304):
+            response["Content-Disposition"] = documents.disposition(document)
+        return kept_for_the_public(response)
     max_age = PUBLIC_MAX_AGE
     if (next_change := qualification.next_scheduled_change()) is not None:
         max_age = min(max_age, math.floor((next_change - timezone.now()).total_seconds()))
