@@ -207,6 +207,9 @@ if DOCUMENTS_S3_BUCKET:
             # A download is a redirect to a signed address of the object, good for this long.
             "querystring_expire": env.int("DOCUMENTS_S3_URL_SECONDS", default=60),
             "file_overwrite": False,
+            # One part of a large upload in memory at a time, not ten (bench/uploads.py: a
+            # 25 MB upload's peak memory).
+            "use_threads": False,
             "addressing_style": env.str("DOCUMENTS_S3_ADDRESSING_STYLE", default="") or None,
         },
     }
