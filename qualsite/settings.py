@@ -192,6 +192,8 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
 if DOCUMENTS_S3_BUCKET:
+    from boto3.s3.transfer import TransferConfig
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -209,7 +211,7 @@ if DOCUMENTS_S3_BUCKET:
             "file_overwrite": False,
             # One part of a large upload in memory at a time, not ten (bench/uploads.py: a
             # 25 MB upload's peak memory).
-            "use_threads": False,
+            "transfer_config": TransferConfig(use_threads=False),
             "addressing_style": env.str("DOCUMENTS_S3_ADDRESSING_STYLE", default="") or None,
         },
     }

@@ -60,7 +60,7 @@ def s3_storage(s3_endpoint):
             sys.executable,
             "-c",
             "import json; from django.conf import settings; "
-            "print(json.dumps(settings.STORAGES['default']))",
+            "print(json.dumps(settings.STORAGES['default'], default=lambda o: type(o).__name__))",
         ],
         cwd=django_settings.BASE_DIR,
         env=os.environ | environment | {"DJANGO_SETTINGS_MODULE": "qualsite.settings_test"},
@@ -71,7 +71,9 @@ def s3_storage(s3_endpoint):
     client(s3_endpoint).create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
-    return json.loads(printed.splitlines()[-1]), bucket
+    storage = json.loads(printed.splitlines()[-1])
+    assert storage["OPTIONS"].pop("transfer_config") == "TransferConfig"
+    return storage, bucket
 
 
 def client(endpoint):
