@@ -68,11 +68,8 @@ NOT_ACCEPTED = (
     "(.odt) or spreadsheet (.ods) document: upload one of those. (Its content decides, not its "
     "name.)"
 )
-# PDF names (keys, or values of /S) that make a viewer run code or open files.
 EMPTY = "The file is empty: choose the document itself."
 DAMAGED = "The file is damaged and cannot be read: save it again."
-PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/Launch"}
-PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch"}
 
 
 def inspect(file):
@@ -107,6 +104,7 @@ def _megabytes(size):
 
 def _check_pdf(file):
     # pypdf reads every object, those in compressed object streams too, so nothing hides there.
+    # Imported when needed: it takes a while, and only uploads need it.
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
@@ -127,6 +125,8 @@ def _check_pdf(file):
 
 def _pdf_objects(reader):
     # Every indirect object of the file, wherever its cross-reference table puts it.
+    from pypdf.generic import IndirectObject
+
     seen = set()
     numbers = [
         (number, generation) for generation, table in reader.xref.items() for number in table
@@ -136,8 +136,6 @@ def _pdf_objects(reader):
         if number in seen:
             continue
         seen.add(number)
-        from pypdf.generic import IndirectObject
-
         yield IndirectObject(number, generation, reader).get_object()
     yield reader.trailer
 
