@@ -1,17 +1,19 @@
 """Two servers, one truth, and what they do when PostgreSQL, Redis or a worker fails.
 
-Starts Redis (Debian's redis-server) and two gunicorn servers on loopback ports that share it and
-one PostgreSQL: a throwaway cluster, or the one given with --pg-data and --pg-port (.ci/run's).
-Then:
+Starts Redis (Debian's redis-server), an S3-compatible object store (moto's server) and two
+gunicorn servers on loopback ports that share them and one PostgreSQL: a throwaway cluster, or
+the one given with --pg-data and --pg-port (.ci/run's). Then:
 
 1. An edit saved through the first server's admin is seen at once on the second: on the page, in
    the factsheet and in the search (and nothing stale is served on the first).
-2. Under a steady load on both servers, stops PostgreSQL, then Redis, each for a few seconds,
+2. A specification uploaded through the first server's admin is listed on the second's page and
+   downloaded through the second (its redirect to a signed address of the shared object store).
+3. Under a steady load on both servers, stops PostgreSQL, then Redis, each for a few seconds,
    then kills a worker, and prints the answers by status during and after each fault.
 
-Exits non-zero unless: the edit is seen everywhere at once; no 500 at any time; 503 only while
-the database is down or within RECOVERY_SECONDS of its return; every fault recovered within
-RECOVERY_SECONDS.
+Exits non-zero unless: the edit and the upload are seen everywhere at once; no 500 at any
+time; 503 only while the database is down or within RECOVERY_SECONDS of its return; every fault
+recovered within RECOVERY_SECONDS.
 
     .venv/bin/python bench/faults.py [--pg-data DIR --pg-port PORT] [--port 18091]
 """
@@ -24,9 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -34,6 +37,7 @@ from harness import (
     SEED,
     Gunicorn,
     Load,
+    ObjectStore,
     PostgreSQL,
     Redis,
     describe,
@@ -99,6 +103,58 @@ def one_truth(env, first, second):
         print(f"  {name} :{port}  " + "  ".join(
             f"{what} {'new' if ok else 'STALE'}" for what, ok in seen.items()))  # fmt: skip
     return all(on_second.values()) and all(on_first.values())
+
+
+def one_store(env, first, second):
+    """Upload a specification through `first`'s admin; return True if `second` lists it on its
+    page and serves it (from the shared object store) at once."""
+    username, password = STAFF
+    marker = "uploaded" + secrets.token_hex(4)
+    data = _pdf(marker)
+    staff = Staff(first.port, username, password)
+    pk = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c",
+         "from qualifications.models import Qualification; "
+         f"print(Qualification.objects.get(slug={SEED.split('/')[2]!r}).pk)"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout.split()[-1]  # fmt: skip
+    started = time.monotonic()
+    staff.upload(
+        "qualifications/qualification",
+        pk,
+        {"documents-0-file": (f"{marker}.pdf", data)},
+        **{
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-kind": "specification",
+            "documents-0-language": "en",
+            "documents-0-title": f"Specification {marker}",
+            "documents-0-version_label": "1",
+            "documents-0-effective_from": "2020-01-01",
+        },
+    )
+    _, _, page = get(second.port, SEED)
+    status, headers, _ = get(second.port, SEED + "documents/specification/")
+    downloaded = b""
+    if status == 302:
+        with urllib.request.urlopen(headers["Location"], timeout=10) as response:
+            downloaded = response.read()
+    took = time.monotonic() - started
+    seen = {"page": marker.encode() in page, "download": downloaded == data}
+    print(f"specification uploaded through :{first.port}, read back within {took:.2f} s:")
+    print(f"  {second.name} :{second.port}  " + "  ".join(
+        f"{what} {'new' if ok else 'MISSING'}" for what, ok in seen.items()))  # fmt: skip
+    return all(seen.values())
+
+
+def _pdf(text):
+    # A one-page PDF that shows `text`.
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def faults(servers, postgresql, redis):
@@ -176,7 +232,9 @@ def main():
     parser.add_argument("--pg-data", help="the data folder of a running cluster to use")
     parser.add_argument("--pg-port", type=int, help="its port")
     parser.add_argument(
-        "--port", type=int, help="first of three loopback ports: two servers, Redis"
+        "--port",
+        type=int,
+        help="first of four loopback ports: two servers, Redis, the object store",
     )
     options = parser.parse_args()
     if not (PostgreSQL.available() and Redis.available()):
@@ -186,7 +244,7 @@ def main():
         return 0
 
     ports = (
-        [options.port + n for n in range(3)] if options.port else [spare_port() for _ in range(3)]
+        [options.port + n for n in range(4)] if options.port else [spare_port() for _ in range(4)]
     )
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -195,7 +253,9 @@ def main():
         postgresql.create_database(DATABASE)
         redis = Redis(ports[2])
         stack.callback(redis.stop)
-        env = production_env(postgresql.url(DATABASE), redis.url())
+        store = ObjectStore(ports[3])
+        stack.callback(store.stop)
+        env = production_env(postgresql.url(DATABASE), redis.url(), **store.env())
         set_up_site(env)
         print(f"PostgreSQL, Redis and the database ready in {time.monotonic() - started:.0f} s")
         log_path = Path(tempfile.mkdtemp(prefix="qualsite-faults-")) / "servers.log"
@@ -207,9 +267,12 @@ def main():
         for server in servers:
             stack.callback(server.stop)
         print(f"two gunicorn servers (:{ports[0]}, :{ports[1]}, 2 workers each) sharing "
-              f"PostgreSQL :{postgresql.port} and Redis :{redis.port}")  # fmt: skip
+              f"PostgreSQL :{postgresql.port}, Redis :{redis.port} and the object store "
+              f":{store.port}")  # fmt: skip
         truth = one_truth(env, *servers)
         misses = [] if truth else ["the edit was not seen at once everywhere"]
+        if not one_store(env, *servers):
+            misses.append("the upload was not seen and served at once by the other server")
         misses += faults(servers, postgresql, redis)
         log.flush()
         logged = log_path.read_text()

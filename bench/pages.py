@@ -1,9 +1,11 @@
-"""Throughput of the seed qualification's page and factsheet, and of a qualification with 40
-units in four groups, under gunicorn, next to /healthz.
+"""Throughput of the seed qualification's page and factsheet, of a qualification with 40 units in
+four groups, and of a 50 KB PDF document (the seed's specification, from local storage) under
+gunicorn, next to /healthz.
 
 Starts gunicorn (as `make run` does, or with --workers) against a throwaway SQLite database with
 production settings and the default shared cache (--redis: a throwaway Redis instead), keeps the
-page and the factsheet, then measures /healthz, the page and the factsheet in turn, round after
+page and the factsheet, adds the document, then measures /healthz, the page, the factsheet and
+the document in turn, round after
 round, with wrk (Debian's; 16 connections, browser's Accept-Encoding), so that whatever else the
 machine is doing weighs on all three alike. Prints each round, the medians, each address against
 /healthz (target: 0.9x or more) and the bytes on the wire. Then times one factsheet render
@@ -39,7 +41,6 @@ from harness import (
 
 UNITS_SLUG = "forty-units-level-3"
 UNITS = f"/qualifications/{UNITS_SLUG}/"
-PATHS = ["/healthz", SEED, SEED + "factsheet.pdf", UNITS, UNITS + "factsheet.pdf"]
 # A published qualification with 40 units in four groups, written through the write path.
 MAKE_UNITS_QUALIFICATION = f"""
 import django
@@ -63,6 +64,43 @@ services.structure_save(q, Structure([Group("A", "all", None, None, units[:10]),
     Group("B", "credits", 6, None, units[10:20]), Group("C", "units", 2, 4, units[20:30]),
     Group("D", "credits", 3, None, units[30:])], 45))
 """
+DOCUMENT = SEED + "documents/specification/"
+DOCUMENT_BYTES = 50 * 1024
+PATHS = ["/healthz", SEED, SEED + "factsheet.pdf", UNITS, UNITS + "factsheet.pdf", DOCUMENT]
+
+
+def add_document(env):
+    """Give the seed a 50 KB PDF specification, through the write path as the admin would."""
+    script = f"""
+import datetime, io, django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, StreamObject
+from qualifications import services
+from qualifications.models import Document, Qualification
+writer = PdfWriter()
+page = writer.add_blank_page(595, 842)
+stream = StreamObject()
+stream.set_data(b"% padding\\n" * ({DOCUMENT_BYTES} // 10 - 60))
+page[NameObject("/Contents")] = writer._add_object(stream)
+out = io.BytesIO()
+writer.write(out)
+document = Document(
+    qualification=Qualification.objects.get(slug="{SEED.split("/")[2]}"),
+    kind="specification", title="Specification", version_label="1",
+    effective_from=datetime.date(2020, 1, 1),
+    file=SimpleUploadedFile("specification.pdf", out.getvalue()),
+)
+document.full_clean()
+services.row_save(document)
+print(document.size)
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout  # fmt: skip
+    return int(output.split()[-1])
 
 
 def render_times(env, slug="interpersonal-mediation-level-4", repeats=5):
@@ -114,12 +152,16 @@ def main():
         else:
             cache_url = f"filecache://{workdir}/cache"
         env = production_env(
-            f"sqlite:///{workdir}/bench.sqlite3", cache_url, DJANGO_STATIC_ROOT=f"{workdir}/static"
+            f"sqlite:///{workdir}/bench.sqlite3",
+            cache_url,
+            DJANGO_STATIC_ROOT=f"{workdir}/static",
+            DJANGO_MEDIA_ROOT=f"{workdir}/media",
         )
         set_up_site(env)
         subprocess.run(
             [sys.executable, "-c", MAKE_UNITS_QUALIFICATION], cwd=ROOT, env=env, check=True
         )
+        document_size = add_document(env)
         server = Gunicorn(env, spare_port(), workers=options.workers)
         stack.callback(server.stop)
         for path in PATHS:  # rendered and kept before anything is measured
@@ -156,6 +198,7 @@ def main():
             )
         _, plain_headers, plain = get(server.port, SEED)
         print(f"(the page uncompressed: {len(plain):,} bytes; sent {plain_headers['Vary']=!s})")
+        print(f"(the document: a {document_size:,}-byte PDF from local storage)")
         for slug in ["interpersonal-mediation-level-4", UNITS_SLUG]:
             styled, unstyled = render_times(env, slug)
             print(

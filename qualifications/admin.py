@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import history, register, services, unit_import
+from . import documents, history, register, services, unit_import
 from .admin_forms import (
     AudienceFormSet,
     FeeLineFormSet,
@@ -24,6 +24,7 @@ from .choices import Status
 from .models import (
     Audience,
     AwardingOrganisation,
+    Document,
     Employer,
     EmployerSupport,
     FeeLine,
@@ -129,6 +130,32 @@ class UnitMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("group", "unit")
 
 
+class DocumentInline(admin.StackedInline):
+    """Each version of each document is a row: upload a new version as a new row, with the day
+    it takes effect; earlier versions stay in the version history."""
+
+    model = Document
+    extra = 0
+    fields = [
+        ("kind", "language", "slug"),
+        ("title", "version_label", "effective_from"),
+        "changes",
+        "file",
+        "stored",
+    ]
+    readonly_fields = ["stored"]
+    verbose_name = "document version"
+    verbose_name_plural = "Documents (specification, handbook, …): every version"
+
+    @admin.display(description="Stored")
+    def stored(self, document):
+        if not document.pk:
+            return "—"
+        if document.purged_at:
+            return f"Purged on {document.purged_at:%d %B %Y}"
+        return f"{document.format.name}, {document.size:,} bytes"
+
+
 class WritePathMixin:
     """Saves an object with its inline rows through the one write path (services.py), in
     `write(request, obj, write_rows)`."""
@@ -166,6 +193,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         FeeLineInline,
         UnitGroupInline,
         UnitMembershipInline,
+        DocumentInline,
     ]
     actions = ["publish", "withdraw", "return_to_draft"]
     save_on_top = True
@@ -633,3 +661,36 @@ class UnitAdmin(WritePathMixin, VersionAdmin):
 
     def write(self, request, obj, write_rows):
         services.unit_save(obj, write_rows=write_rows, user=request.user)
+
+
+@admin.register(Document)
+class DocumentAdmin(RowSaveMixin, admin.ModelAdmin):
+    """Every document version across the catalogue; a publisher may purge a file for legal
+    reasons (recorded in its qualification's history)."""
+
+    list_display = ["title", "version_label", "kind", "language", "qualification", "purged_at"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["qualification"]
+    search_fields = ["title", "qualification__title"]
+    autocomplete_fields = ["qualification"]
+    readonly_fields = ["content_type", "size", "uploaded_at", "purged_at"]
+    actions = ["purge"]
+
+    def has_add_permission(self, request):
+        return False  # added with its qualification, in its form
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    @admin.action(
+        description="Purge the selected files for legal reasons (cannot be undone)",
+        permissions=["publish"],
+    )
+    def purge(self, request, queryset):
+        purged = 0
+        for document in queryset.select_related("qualification").filter(purged_at__isnull=True):
+            documents.purge(document, user=request.user)
+            purged += 1
+        self.message_user(
+            request, f"{purged} file{'s' if purged != 1 else ''} purged.", messages.SUCCESS
+        )

@@ -59,8 +59,16 @@ def render_factsheet(qualification, page_url=None):
     """Return the qualification's factsheet as PDF bytes; `page_url`, the address of its page on
     the web, is printed on it so a reader of the paper copy can find the page."""
     try:
+        # The factsheet gives its documents' absolute addresses: the page's, less its path.
+        origin = (page_url or "").removesuffix(qualification.get_absolute_url())
         html = render_to_string(
-            "qualifications/factsheet.html", {"qualification": qualification, "page_url": page_url}
+            "qualifications/factsheet.html",
+            {
+                "qualification": qualification,
+                "page_url": page_url,
+                "origin": origin,
+                "factsheet": True,
+            },
         )
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
         return document.write_pdf(pdf_tags=True)

@@ -12,6 +12,7 @@ from .choices import FeeKind
 from .models import (
     Audience,
     AwardingOrganisation,
+    Document,
     Employer,
     EmployerSupport,
     FeeLine,
@@ -31,7 +32,7 @@ UNSHOWN_FIELDS = {
     "search_keywords",
     "search_body",
 }
-ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Fees", "Units")
+ROW_SECTIONS = ("Who it suits", "Job roles", "Supporting employers", "Fees", "Units", "Documents")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def current_snapshot(qualification):
             {m.group for m in qualification.unit_memberships.all()},
             qualification.unit_memberships.all(),
         ),
+        qualification.documents.all(),
     )
 
 
@@ -79,7 +81,7 @@ def version_snapshot(version):
     rows saved in the same revision."""
     qualification = _instance(version)
     rows = {model: [] for model in (Audience, ProgressionRole, EmployerSupport, FeeLine)}
-    rows |= {UnitGroup: [], UnitMembership: []}
+    rows |= {UnitGroup: [], UnitMembership: [], Document: []}
     content_types = ContentType.objects.get_for_models(*rows, Employer)
     models_by_type = {content_type.pk: model for model, content_type in content_types.items()}
     employer_names = {}
@@ -93,6 +95,8 @@ def version_snapshot(version):
     for model in rows:
         if model is FeeLine:
             rows[model].sort(key=lambda fee: (FeeKind.values.index(fee.kind), fee.starts_on))
+        elif model is Document:
+            rows[model].sort(key=lambda row: (row.kind, row.language, row.slug, row.effective_from))
         else:
             rows[model].sort(key=lambda row: (row.order, row.pk))
     missing = {s.employer_id for s in rows[EmployerSupport]} - employer_names.keys()
@@ -104,6 +108,7 @@ def version_snapshot(version):
         [employer_names.get(s.employer_id, "(a deleted employer)") for s in rows[EmployerSupport]],
         rows[FeeLine],
         _structure_lines(rows[UnitGroup], rows[UnitMembership]),
+        rows[Document],
     )
 
 
@@ -172,7 +177,15 @@ def _structure_lines(groups, memberships):
     return lines
 
 
-def _snapshot(qualification, audiences, roles, employer_names, fees, structure_lines):
+def _document_line(document):
+    line = (
+        f"{document.title} ({document.get_kind_display()}, {document.get_language_display()}), "
+        f"version {document.version_label}, in effect from {document.effective_from:%d %B %Y}"
+    )
+    return line + (": file purged" if document.purged_at else "")
+
+
+def _snapshot(qualification, audiences, roles, employer_names, fees, structure_lines, documents):
     fields = {}
     for field in Qualification._meta.concrete_fields:
         if field.name in UNSHOWN_FIELDS:
@@ -197,6 +210,7 @@ def _snapshot(qualification, audiences, roles, employer_names, fees, structure_l
                     list(employer_names),
                     [_fee_line(fee) for fee in fees],
                     structure_lines,
+                    [_document_line(document) for document in documents],
                 ],
                 strict=True,
             )

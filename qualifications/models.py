@@ -18,12 +18,15 @@ from django.db.models import Case, When
 from django.urls import reverse
 from django.utils import timezone
 
-from . import search
+from . import documents, search
 from .choices import FeeKind, FeePer, FeeVat, Level, Status
 from .querysets import (
+    DocumentQuerySet,
     QualificationQuerySet,
+    document_histories,
     fee_change_moment,
     fee_dates_after,
+    start_of_day,
     start_of_day_after,
 )
 
@@ -143,7 +146,7 @@ class Employer(models.Model):
 @reversion.register(
     follow=[
         *("audiences", "progression_roles", "employer_supports", "fees"),
-        *("unit_groups", "unit_memberships"),
+        *("unit_groups", "unit_memberships", "documents"),
     ]
 )
 class Qualification(models.Model):
@@ -420,11 +423,14 @@ class Qualification(models.Model):
 
     def next_scheduled_change(self, now=None):
         """When what the public sees of it next changes by itself (it goes live, is withdrawn,
-        its page starts saying it can no longer be awarded, or a fee starts or ends), or None."""
+        its page starts saying it can no longer be awarded, a fee starts or ends, or a document's
+        new version takes effect), or None."""
         now = now or timezone.now()
         moments = [self.live_from, self.live_until, self.next_fee_change(now)]
         if self.certification_end_date is not None:
             moments.append(start_of_day_after(self.certification_end_date))
+        if (document_date := self.next_document_date(now)) is not None:
+            moments.append(start_of_day(document_date))
         return min((moment for moment in moments if moment and moment > now), default=None)
 
     def kept_version(self, now=None):
@@ -437,6 +443,36 @@ class Qualification(models.Model):
             self.updated_at.isoformat(),
             self.is_past_certification_end(timezone.localdate(now)),
             self.next_fee_change(now),
+            # Which of its documents' versions are current: those dated before the next.
+            str(self.next_document_date(now)),
+        )
+
+    @functools.cached_property
+    def document_histories(self):
+        """Its documents, each with its current version and version history (querysets.
+        DocumentHistory), as of today: what the page, factsheet and open data list."""
+        return document_histories(list(self.documents.all()))
+
+    @property
+    def specification_address(self):
+        """The site's own stable address of its specification, once one is in effect, else ""."""
+        for history in self.document_histories:
+            current = history.current
+            if (current.kind, current.language, current.slug) == ("specification", "en", ""):
+                return current.get_stable_url()
+        return ""
+
+    def next_document_date(self, now=None):
+        """The next date after today on which a version of one of its documents takes effect, or
+        None; Qualification.objects.keeping() reads it with the rest."""
+        if hasattr(self, "_next_document_date"):
+            return self._next_document_date
+        today = timezone.localdate(now)
+        return (
+            self.documents.filter(effective_from__gt=today)
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
         )
 
     def next_fee_change(self, now=None):
@@ -904,3 +940,138 @@ class UnitMembership(models.Model):
         # names its memberships, which would cost a query a unit.
         unit = self._state.fields_cache.get("unit")
         return str(unit) if unit else f"Unit {self.unit_id}"
+
+
+# DOCUMENTS: files a qualification publishes (its specification, ...), each version a row.
+
+
+class DocumentKind(models.TextChoices):
+    # The values are the path segment of the document's address.
+    SPECIFICATION = "specification", "Specification"
+    SAMPLE_ASSESSMENT_MATERIALS = "sample-assessment-materials", "Sample assessment materials"
+    QUALIFICATION_HANDBOOK = "qualification-handbook", "Qualification handbook"
+    CENTRE_GUIDANCE = "centre-guidance", "Centre guidance"
+    POLICY = "policy", "Policy"
+    OTHER = "other", "Other"
+
+
+class DocumentLanguage(models.TextChoices):
+    ENGLISH = "en", "English"
+    WELSH = "cy", "Welsh"
+
+
+class DocumentFileField(models.FileField):
+    """A FileField whose form never refuses an upload for its name: the name is never used."""
+
+    def formfield(self, **kwargs):
+        messages = {"empty": documents.EMPTY}
+        return super().formfield(**{**kwargs, "max_length": None, "error_messages": messages})
+
+
+@reversion.register(follow=["qualification"])
+class Document(models.Model):
+    """One version of one of a qualification's documents. The versions of a document share its
+    kind, language and name (`slug`: empty for the main document of its kind); the current one
+    is the latest whose `effective_from` has come, decided at each request."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=40, choices=DocumentKind)
+    slug = models.SlugField(
+        "short name",
+        max_length=80,
+        blank=True,
+        help_text="Leave empty for the main document of its kind. Give further documents of a "
+        "kind (several policies, say) a short name of their own, such as “appeals”: it ends "
+        "their address.",
+    )
+    language = models.CharField(
+        max_length=2, choices=DocumentLanguage, default=DocumentLanguage.ENGLISH
+    )
+    title = models.CharField(
+        max_length=200,
+        help_text="As the document calls itself, for example “Qualification specification”. "
+        "The downloaded file is named after it.",
+    )
+    version_label = models.CharField(
+        "version", max_length=50, help_text="As the document numbers itself, for example “2.1”."
+    )
+    effective_from = models.DateField(
+        "takes effect on",
+        help_text="The site serves this version from this day. Earlier versions stay in its "
+        "version history.",
+    )
+    changes = models.TextField(
+        "what changed", blank=True, help_text="In a sentence or two, for centres."
+    )
+    file = DocumentFileField(
+        upload_to=documents.stored_name,
+        max_length=100,
+        help_text="A PDF, Word, Excel, PowerPoint or OpenDocument file of up to 25 MB. PDFs with "
+        "scripts, actions or attached files are refused.",
+    )
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(editable=False, default=0)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    purged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a publisher purged its file for legal reasons.",
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "language", "slug", "-effective_from", "-pk"]
+        indexes = [
+            models.Index(fields=["qualification", "effective_from"], name="document_effective_idx"),
+            models.Index(
+                fields=["qualification", "kind", "language", "slug", "effective_from"],
+                name="document_address_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}, version {self.version_label}"
+
+    def get_absolute_url(self):
+        """Its permanent address: this version, whichever is current."""
+        return reverse(
+            "qualifications:document-version",
+            kwargs={"slug": self.qualification.slug, "pk": self.pk},
+        )
+
+    def get_stable_url(self):
+        """The address of whichever version of this document is current."""
+        return document_address(self.qualification.slug, self.kind, self.language, self.slug)
+
+    def clean(self):
+        if self.slug in RESERVED_DOCUMENT_SLUGS:
+            raise ValidationError({"slug": "That name is taken by the site: choose another."})
+        if self.file and not self.file._committed:
+            try:
+                found = documents.inspect(self.file)
+            except ValidationError as error:
+                raise ValidationError({"file": error.messages}) from error
+            self.content_type = found.content_type
+            self.size = self.file.size
+            self.uploaded_at = timezone.now()
+
+    @property
+    def format(self):
+        return documents.FORMATS.get(self.content_type, documents.PDF)
+
+
+# A document's short name must not be taken for the paths beside it.
+RESERVED_DOCUMENT_SLUGS = {"versions", "cy"}
+
+
+def document_address(qualification_slug, kind, language="en", document_slug=""):
+    """The stable address of a document: the current version of its kind (and name)."""
+    kwargs = {"slug": qualification_slug, "kind": kind}
+    if document_slug:
+        kwargs["document"] = document_slug
+    name = "document" if language == DocumentLanguage.ENGLISH else "document-welsh"
+    return reverse(f"qualifications:{name}{'-named' if document_slug else ''}", kwargs=kwargs)

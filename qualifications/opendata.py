@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from . import register, unit_import
-from .models import FeeLine, Qualification, UnitMembership
+from .models import DocumentKind, FeeLine, Qualification, UnitMembership, document_address
 
 # The currency of every fee.
 CURRENCY = "GBP"
@@ -75,7 +75,11 @@ def qualification_data(qualification, absolute):
         "certification_end_date": qualification.certification_end_date,
         "offered_in_england": qualification.offered_in_england,
         **access_and_funding_data(qualification),
-        "specification_url": qualification.specification_url or None,
+        "specification_url": (
+            absolute(qualification.specification_address)
+            if qualification.specification_address
+            else qualification.specification_url or None
+        ),
         "overview": qualification.overview,
         "entry_requirement": qualification.entry_requirement or None,
         "audiences": [audience.description for audience in qualification.audiences.all()],
@@ -90,6 +94,9 @@ def qualification_data(qualification, absolute):
         ],
         "employer_statement": qualification.employer_statement or None,
         "structure": structure_data(qualification, absolute),
+        "documents": [
+            document_data(history, absolute) for history in qualification.document_histories
+        ],
         "updated_at": qualification.updated_at,
     }
 
@@ -131,6 +138,32 @@ def access_and_funding_data(qualification):
     }
 
 
+def document_data(history, absolute):
+    """One document (a querysets.DocumentHistory): its stable address and every version in
+    effect, newest first, each with its own address."""
+    current = history.current
+    return {
+        "kind": current.kind,
+        "language": current.language,
+        "title": current.title,
+        "url": absolute(current.get_stable_url()),
+        "versions": [
+            {
+                "version": version.version_label,
+                "title": version.title,
+                "effective_from": version.effective_from,
+                "changes": version.changes or None,
+                "format": version.format.extension,
+                "content_type": version.content_type,
+                "size": version.size,
+                "url": absolute(version.get_absolute_url()),
+                "current": version is current,
+            }
+            for version in history.versions
+        ],
+    }
+
+
 def catalogue_page(page_number, absolute):
     """One page of every published qualification, as a dict ready for JSON, or None if there is
     no such page."""
@@ -160,17 +193,28 @@ def published_qualification(slug):
     return Qualification.objects.published().for_detail_page().filter(slug=slug).first()
 
 
-def catalogue_csv():
+def catalogue_csv(absolute):
     """Every published qualification in the Ofqual Register's CSV headings, as text: a file the
-    importer reads back."""
+    importer reads back. `absolute` turns a path into an absolute URL."""
     qualifications = (
         Qualification.objects.published()
         .select_related("awarding_organisation")
+        .with_specification_document()
         .order_by("qualification_number")
     )
+
+    def with_specification(qualifications):
+        # The site's own stable address, once a specification of its own is in effect.
+        for qualification in qualifications:
+            if qualification.has_specification_document:
+                qualification.specification_url = absolute(
+                    document_address(qualification.slug, DocumentKind.SPECIFICATION)
+                )
+            yield qualification
+
     out = io.StringIO(newline="")
     csv.writer(out, lineterminator="\r\n").writerows(
-        register.csv_rows(qualifications.iterator(chunk_size=2000))
+        register.csv_rows(with_specification(qualifications.iterator(chunk_size=2000)))
     )
     return out.getvalue()
 

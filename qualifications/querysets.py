@@ -55,8 +55,7 @@ def _filter_columns(level, subject_area, awarding_organisation):
 
 def start_of_day_after(date):
     """The moment a page starts saying that `date` (a certification end date) has passed."""
-    day_after = date + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
+    return start_of_day(date + datetime.timedelta(days=1))
 
 
 def start_of_day(date):
@@ -132,6 +131,19 @@ class QualificationQuerySet(models.QuerySet):
         if certification_end is not None:
             moments.append(start_of_day_after(certification_end))
         moments.append(fee_change_moment(*self._next_fee_dates(timezone.localdate(now))))
+        # A document's new version taking effect changes the open data and the CSV.
+        from .models import Document
+
+        document_date = (
+            Document.objects.filter(
+                qualification__in=published, effective_from__gt=timezone.localdate(now)
+            )
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
+        if document_date is not None:
+            moments.append(start_of_day(document_date))
         return min(filter(None, moments), default=None)
 
     def _next_fee_dates(self, today):
@@ -214,46 +226,63 @@ class QualificationQuerySet(models.QuerySet):
             live_counts=live_counts,
         )
 
-    def keeping(self, slug):
+    def keeping(self, slug, *, document=None, today=None):
         """The qualification with `slug`, with only what keys its kept renderings and decides
         who sees them (Qualification.kept_version, is_live, next_scheduled_change), or None.
 
+        With `document` (a DocumentAddress), also the version of one of its documents that a
+        download address names, as `serving_document` (a Document with what serving it reads,
+        or None), in the same statement.
+
         Raw SQL, because this is asked on every request for a kept page: the ORM takes 0.6 ms
         to build and read the statement, which runs in 0.03 (bench/pages.py: the kept page at
-        0.5x the health check's throughput with the ORM, against 0.9x wanted)."""
-        from .models import FeeLine
+        0.5x the health check's throughput with the ORM, against 0.9x wanted; a download at
+        0.4x with the document read by the ORM, 0.8x in a statement of its own)."""
+        from .models import Document, FeeLine
 
-        # In the model's order, as from_db() takes them, then its next fee dates from today.
+        today = today or timezone.localdate()
+        # In the model's order, as from_db() takes them, then its next fee dates from today and
+        # the next date on which a version of one of its documents takes effect.
         names = [f.attname for f in self.model._meta.concrete_fields if f.attname in KEEPING]
-        connection = connections[self.db]
-        today = connection.ops.adapt_datefield_value(timezone.localdate())
-        table, fees = self.model._meta.db_table, FeeLine._meta.db_table
-        with connection.cursor() as cursor:
+        table, documents = self.model._meta.db_table, Document._meta.db_table
+        fees = FeeLine._meta.db_table
+        columns = [f"q.{name}" for name in names]
+        columns += [
+            f"(SELECT MIN(starts_on) FROM {fees} WHERE qualification_id = q.id AND starts_on > %s)",
+            f"(SELECT MIN(ends_on) FROM {fees} WHERE qualification_id = q.id AND ends_on >= %s)",
+            f"(SELECT MIN(effective_from) FROM {documents} WHERE qualification_id = q.id AND "
+            "effective_from > %s)",
+        ]
+        parameters, join = [today, today, today], ""
+        if document is not None:
+            columns += [f"d.{name}" for name in DOCUMENT_SERVING]
+            condition, document_parameters = document.sql(today)
+            join = (
+                f" LEFT JOIN {documents} d ON d.id = (SELECT id FROM {documents} WHERE "
+                f"qualification_id = q.id AND {condition} "
+                "ORDER BY effective_from DESC, id DESC LIMIT 1)"
+            )
+            parameters += document_parameters
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(f'q.{name}' for name in names)}, "
-                f"(SELECT MIN(starts_on) FROM {fees} WHERE qualification_id = q.id "
-                "AND starts_on > %s), "
-                f"(SELECT MIN(ends_on) FROM {fees} WHERE qualification_id = q.id "
-                f"AND ends_on >= %s) FROM {table} q WHERE q.slug = %s",
-                [today, today, slug],
+                f"SELECT {', '.join(columns)} FROM {table} q{join} WHERE q.slug = %s",
+                [*parameters, slug],
             )
             row = cursor.fetchone()
         if row is None:
             return None
-        *row, next_start, next_end = row
-        # SQLite gives its datetimes naive, in UTC.
-        row = [
-            value.replace(tzinfo=datetime.UTC)
-            if isinstance(value, datetime.datetime) and value.tzinfo is None
-            else value
-            for value in row
-        ]
-        qualification = self.model.from_db(self.db, names, row)
-        # SQLite gives its dates as text.
-        qualification.fee_dates = [
-            datetime.date.fromisoformat(value) if isinstance(value, str) else value
-            for value in (next_start, next_end)
-        ]
+        dates = row[len(names) : len(names) + 3]
+        row, document_row = row[: len(names)], row[len(names) + 3 :]
+        qualification = self.model.from_db(self.db, names, [_read(value) for value in row])
+        *qualification.fee_dates, qualification._next_document_date = map(_read_date, dates)
+        if document is not None:
+            qualification.serving_document = None
+            if document_row[0] is not None:
+                values = dict(zip(DOCUMENT_SERVING, map(_read, document_row), strict=True))
+                values["effective_from"] = _read_date(values["effective_from"])
+                qualification.serving_document = Document.from_db(
+                    self.db, DOCUMENT_SERVING, list(values.values())
+                )
         return qualification
 
     def for_structure(self):
@@ -265,6 +294,20 @@ class QualificationQuerySet(models.QuerySet):
                 "unit_memberships", queryset=UnitMembership.objects.select_related("group", "unit")
             )
         )
+
+    def with_specification_document(self, today=None):
+        """Annotated with `has_specification_document`: whether a specification of its own (the
+        main one, in English) is in effect today."""
+        from .models import Document
+
+        in_effect = Document.objects.available().filter(
+            qualification=models.OuterRef("pk"),
+            kind="specification",
+            language="en",
+            slug="",
+            effective_from__lte=today or timezone.localdate(),
+        )
+        return self.annotate(has_specification_document=models.Exists(in_effect))
 
     def for_detail_page(self):
         """Everything the page and the factsheet render, in a fixed number of queries."""
@@ -281,4 +324,83 @@ class QualificationQuerySet(models.QuerySet):
             Prefetch(
                 "unit_memberships", queryset=UnitMembership.objects.select_related("group", "unit")
             ),
+            "documents",
         )
+
+
+@dataclass(frozen=True)
+class DocumentHistory:
+    """One document of a qualification: its current version (None before the first takes
+    effect) and every version, newest first."""
+
+    current: object
+    versions: list
+
+    @property
+    def earlier(self):
+        return [version for version in self.versions if version is not self.current]
+
+
+class DocumentQuerySet(models.QuerySet):
+    def available(self):
+        """Versions whose file is there to serve (not purged)."""
+        return self.filter(purged_at__isnull=True)
+
+
+# What a download reads of a document, in the model's order (from_db() takes them so).
+DOCUMENT_SERVING = ["id", "qualification_id", "title", "effective_from", "file", "content_type"]
+DOCUMENT_SERVING += ["size", "uploaded_at", "purged_at"]
+
+
+@dataclass(frozen=True)
+class DocumentAddress:
+    """What a download address names of a qualification's documents: version `pk`, or the
+    version in effect of the document with this kind, language and short name."""
+
+    pk: int = None
+    kind: str = ""
+    language: str = "en"
+    slug: str = ""
+
+    def sql(self, today):
+        """The condition choosing it, and its parameters. A purged version is named by its own
+        address (which answers 410), never by the document's."""
+        if self.pk is not None:
+            return "id = %s", [self.pk]
+        return (
+            "kind = %s AND language = %s AND slug = %s AND effective_from <= %s "
+            "AND purged_at IS NULL",
+            [self.kind, self.language, self.slug, today],
+        )
+
+
+def _read(value):
+    # SQLite gives its datetimes naive, in UTC.
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _read_date(value):
+    # SQLite gives a date read by raw SQL as text.
+    return value and datetime.date.fromisoformat(str(value))
+
+
+def document_histories(versions, today=None, *, future=False):
+    """`versions` (Documents of one qualification, as prefetched) grouped by document, in the
+    page's order (kind, then language, then short name): DocumentHistory each. Versions that
+    take effect after `today` are left out unless `future`; purged ones always."""
+    today = today or timezone.localdate()
+    groups = {}
+    for version in versions:
+        if version.purged_at is None and (future or version.effective_from <= today):
+            groups.setdefault((version.kind, version.language, version.slug), []).append(version)
+    from .models import DocumentKind
+
+    kinds = list(DocumentKind.values)
+    histories = []
+    for key in sorted(groups, key=lambda key: (kinds.index(key[0]), key[1] != "en", key[2])):
+        ordered = sorted(groups[key], key=lambda v: (v.effective_from, v.pk), reverse=True)
+        current = next((v for v in ordered if v.effective_from <= today), None)
+        histories.append(DocumentHistory(current, ordered))
+    return histories

@@ -1,4 +1,5 @@
 import logging
+import math
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
@@ -8,6 +9,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
     patch_cache_control,
@@ -22,11 +24,12 @@ from django.views.generic import DetailView, ListView
 
 from qualsite.cache import cache_is_available
 
-from . import opendata, structured_data
+from . import documents, opendata, structured_data
 from .forms import OFFERED_IN_FIELDS, CatalogueSearchForm
-from .kept import kept_value, release, serve_kept, without_tracking
-from .models import Qualification, factsheet_filename
+from .kept import PUBLIC_MAX_AGE, kept_value, release, serve_kept, without_tracking
+from .models import DocumentKind, Qualification, factsheet_filename
 from .permissions import can_preview
+from .querysets import DocumentAddress
 from .search import suggestion as spelling_suggestion
 from .services import catalogue_version
 from .site import absolute_url
@@ -288,6 +291,77 @@ def factsheet_view(request, slug):
     return response
 
 
+# DOCUMENTS: served by a view, never from a public URL of the storage, so a qualification's
+# documents are seen by whoever may see its page, and no one else.
+
+
+# Read once: DocumentKind.values builds its list on every call.
+DOCUMENT_KINDS = frozenset(DocumentKind.values)
+
+
+@require_safe
+def document_view(request, slug, kind, document="", language="en"):
+    """The version of a document in effect today: the address other sites link to."""
+    if kind not in DOCUMENT_KINDS:
+        raise Http404("No such kind of document.")
+    return _document_response(
+        request, slug, DocumentAddress(kind=kind, language=language, slug=document)
+    )
+
+
+@require_safe
+def document_version_view(request, slug, pk):
+    """One version of a document, at its permanent address."""
+    return _document_response(request, slug, DocumentAddress(pk=pk))
+
+
+def _document_response(request, slug, address):
+    # Seen by whoever may see the qualification's page: 404 or 410 as the page answers;
+    # staff who may preview see every version, those not yet in effect too.
+    today = timezone.localdate()
+    qualification = Qualification.objects.keeping(slug, document=address, today=today)
+    if qualification is None:
+        raise Http404("No qualification has that address.")
+    public = qualification.is_live()
+    if not public and not previewing(request):
+        return withdrawn_response(request, slug)
+    document = qualification.serving_document
+    if document is None or (document.effective_from > today and not previewing(request)):
+        raise Http404("No such document.")
+    if document.purged_at is not None:
+        response = HttpResponseGone(
+            "This document was removed.\n", content_type="text/plain; charset=utf-8"
+        )
+        add_never_cache_headers(response)
+        return response
+    if public and documents.sent_whole(document):
+        # Kept as a page is: what an address serves is decided by the qualification's own
+        # version (its documents' changes move it on, and so does a version taking effect).
+        def kept_under(qualification):
+            key = ("document", slug, address, *qualification.kept_version())
+            return key, qualification.next_scheduled_change()
+
+        def recheck():
+            now = Qualification.objects.keeping(slug)
+            return kept_under(now) if now is not None and now.is_live() else None
+
+        response = serve_kept(
+            request,
+            lambda: documents.whole_file_response(document),
+            *kept_under(qualification),
+            recheck=recheck,
+        )
+        if response.status_code in (200, 304):
+            response["Content-Disposition"] = documents.disposition(document)
+        return kept_for_the_public(response)
+    max_age = PUBLIC_MAX_AGE
+    if (next_change := qualification.next_scheduled_change()) is not None:
+        max_age = min(max_age, math.floor((next_change - timezone.now()).total_seconds()))
+    return kept_for_the_public(
+        documents.file_response(request, document, public=public, max_age=max_age)
+    )
+
+
 def previewing(request):
     """True if the visitor may preview drafts. A request without a session cookie is answered
     without loading a session: a kept page then costs no more than the health check."""
@@ -348,7 +422,10 @@ def qualification_json_view(request, slug):
 @require_safe
 def catalogue_csv_view(request):
     def render():
-        return HttpResponse(opendata.catalogue_csv(), content_type="text/csv; charset=utf-8")
+        return HttpResponse(
+            opendata.catalogue_csv(lambda path: absolute_url(request, path)),
+            content_type="text/csv; charset=utf-8",
+        )
 
     response = _readable_anywhere(serve_catalogue_kept(request, render, key=("catalogue.csv",)))
     response["Content-Disposition"] = 'attachment; filename="qualifications.csv"'

@@ -185,6 +185,43 @@ STORAGES = {
     "staticfiles": {"BACKEND": "qualsite.storage.StaticFilesStorage"},
 }
 
+# DOCUMENTS (uploaded specifications, handbooks, ...)
+# On the local disk under MEDIA_ROOT by default; with DOCUMENTS_S3_BUCKET set, in S3-compatible
+# object storage through django-storages, which every server shares. Never served from a URL of
+# their own: a view checks who may see them (qualifications/documents.py).
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    from boto3.s3.transfer import TransferConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            # Empty: Amazon S3 itself; else the address of another S3-compatible service.
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            # Empty: boto3 finds credentials itself (an instance role, ~/.aws).
+            "access_key": env.str("DOCUMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("DOCUMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            # A download is a redirect to a signed address of the object, good for this long.
+            "querystring_expire": env.int("DOCUMENTS_S3_URL_SECONDS", default=60),
+            "file_overwrite": False,
+            # One part of a large upload in memory at a time, not ten (bench/uploads.py: a
+            # 25 MB upload's peak memory).
+            "transfer_config": TransferConfig(use_threads=False),
+            "addressing_style": env.str("DOCUMENTS_S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+# The largest document staff may upload, in bytes.
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# An Office or OpenDocument file (a ZIP) may unpack to this much at most, and no entry may unpack
+# to more than DOCUMENT_ZIP_MAX_RATIO times its packed size: past either it is a ZIP bomb.
+DOCUMENT_ZIP_MAX_BYTES = env.int("DOCUMENT_ZIP_MAX_BYTES", default=250 * 1024 * 1024)
+DOCUMENT_ZIP_MAX_RATIO = env.int("DOCUMENT_ZIP_MAX_RATIO", default=100)
+
 # SECURITY
 # Behind a load balancer that terminates TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=true so Django
 # trusts its X-Forwarded-Proto header.

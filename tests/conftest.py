@@ -123,8 +123,21 @@ def roles(db):
     import_module("qualifications.migrations.0008_publishers_unlock_sign_in").grant(apps, None)
     import_module("qualifications.migrations.0034_fees_access_funding").grant(apps, None)
     import_module("qualifications.migrations.0035_units").grant(apps, None)
+    import_module("qualifications.migrations.0036_documents").grant(apps, None)
 
 
 def pytest_report_header(config):
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".strip()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Documents stored on the local disk, in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(root):
+    """The files under `root` (a Path), as paths relative to it."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

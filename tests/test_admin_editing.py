@@ -14,7 +14,7 @@ from .factories import (
 ADD_URL = reverse("admin:qualifications_qualification_add")
 INLINE_PREFIXES = [
     *("audiences", "progression_roles", "employer_supports", "fees"),
-    *("unit_groups", "unit_memberships"),
+    *("unit_groups", "unit_memberships", "documents"),
 ]
 
 

@@ -31,7 +31,7 @@ SEARCH_COUNT_QUERIES = 1
 NEW_SEARCH_QUERIES = KEPT_VERSION_QUERIES + SEARCH_COUNT_QUERIES + PAGE_QUERIES
 # The detail page's own queries, and (nothing being cached yet) the catalogue's version and the
 # filters' values (two queries), to re-check the search it came from.
-DETAIL_PAGE_FROM_SEARCH_QUERIES = 6 + KEPT_VERSION_QUERIES + 2
+DETAIL_PAGE_FROM_SEARCH_QUERIES = 7 + KEPT_VERSION_QUERIES + 2
 PAGE_SIZE = 20
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from . import document_files
 from .conftest import PAGES, qualification_with_fees
 from .factories import QualificationFactory, units_qualification
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.vnu
 CHECKED_PAGES = PAGES | {
     "catalogue-page-2": "/?page=2",
     "qualification-without-roles": "/qualifications/test-qualification-without-roles/",
+    "qualification-with-documents": "/qualifications/test-qualification-with-documents/",
 }
 # Error pages Django renders by itself; their templates are checked as they would be served.
 ERROR_TEMPLATES = ["400.html", "403.html", "500.html", "503.html"]
@@ -46,12 +48,17 @@ def nu_html_checker(paths):
 
 
 @pytest.fixture
-def pages(client, seed, tmp_path):
+def pages(client, seed, tmp_path, media_root):
     """Each public page's HTML, written to a file named after the page."""
     QualificationFactory(
         title="Test Qualification Without Roles", slug="test-qualification-without-roles"
     )
     units_qualification()
+    with_documents = QualificationFactory(slug="test-qualification-with-documents")
+    document_files.add_document(with_documents, changes="First issue.")
+    document_files.add_document(with_documents, version_label="2.0")
+    document_files.add_document(with_documents, language="cy", title="Manyleb")
+    document_files.add_document(with_documents, kind="policy", slug="appeals", title="Appeals")
     # Enough to need a second page of results.
     QualificationFactory.create_batch(20)
     qualification_with_fees()

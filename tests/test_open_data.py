@@ -26,8 +26,9 @@ LIST_CSV = reverse("qualifications:list-csv")
 FEED = reverse("qualifications:feed")
 ATOM = "{http://www.w3.org/2005/Atom}"
 # The catalogue's version, the count, the page of qualifications with their organisations, then
-# their audiences, their roles, their fees, their employers, their units with their groups.
-LIST_JSON_QUERIES = KEPT_VERSION_QUERIES + 7
+# their audiences, their roles, their fees, their employers, their units with their groups,
+# their documents.
+LIST_JSON_QUERIES = KEPT_VERSION_QUERIES + 8
 
 
 def detail_json(qualification):

@@ -17,8 +17,8 @@ from .factories import (
 from .seed_facts import SEED_FACTS, SEED_HEADINGS, normalise
 
 # The version it is kept under, then the qualification with its organisation, its audiences, its
-# roles, its fees, its employers, its units with their groups.
-DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 6
+# roles, its fees, its employers, its units with their groups, its documents.
+DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES + 7
 # Kept: only the version it is kept under.
 CACHED_DETAIL_PAGE_QUERIES = KEPT_VERSION_QUERIES
 

@@ -191,6 +191,54 @@ def _version(path):
     return [int(part) for part in path.parent.name.split(".") if part.isdigit()]
 
 
+class ObjectStore:
+    """An S3-compatible server on a loopback port (moto's, from the development dependencies),
+    with one bucket: the documents' shared storage for several servers."""
+
+    REGION = "eu-west-2"
+    KEYS = ("bench-key", "bench-secret")
+
+    def __init__(self, port, bucket="qualsite-documents"):
+        self.port, self.bucket = port, bucket
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                break
+            time.sleep(0.05)
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=self.url(),
+            region_name=self.REGION,
+            aws_access_key_id=self.KEYS[0],
+            aws_secret_access_key=self.KEYS[1],
+        ).create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.REGION}
+        )
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self):
+        """The settings that store documents in it."""
+        return {
+            "DOCUMENTS_S3_BUCKET": self.bucket,
+            "DOCUMENTS_S3_ENDPOINT_URL": self.url(),
+            "DOCUMENTS_S3_REGION": self.REGION,
+            "DOCUMENTS_S3_ACCESS_KEY_ID": self.KEYS[0],
+            "DOCUMENTS_S3_SECRET_ACCESS_KEY": self.KEYS[1],
+        }
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
 class Redis:
     """Debian's redis-server on a loopback port, keeping nothing on disk; stops and starts."""
 

@@ -2,6 +2,7 @@
 form, change a field, save."""
 
 import http.client
+import secrets
 import urllib.parse
 from html.parser import HTMLParser
 
@@ -71,6 +72,17 @@ class Staff:
         if status != 302:
             raise RuntimeError(f"saving {url} answered {status}: the form had errors")
 
+    def upload(self, model_path, pk, files, **changes):
+        """Save the change form of object `pk` with `changes` and `files` ({field: (file name,
+        bytes)}) uploaded; raise if it is not saved."""
+        url = f"{self.admin}{model_path}/{pk}/change/"
+        fields = self._form(url, None)
+        for name, value in changes.items():
+            fields = [f for f in fields if f[0] != name] + [[name, value]]
+        status = self._request("POST", url, [*fields, ["_save", "Save"]], files)[0]
+        if status != 302:
+            raise RuntimeError(f"saving {url} answered {status}: the form had errors")
+
     def _form(self, url, form_id):
         status, _, body = self._request("GET", url)
         if status != 200:
@@ -79,11 +91,15 @@ class Staff:
         parser.feed(body.decode())
         return parser.fields
 
-    def _request(self, method, url, fields=None):
+    def _request(self, method, url, fields=None, files=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
-        if fields is not None:
+        if files:
+            boundary = secrets.token_hex(16)
+            body = _multipart(boundary, fields, files)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif fields is not None:
             body = urllib.parse.urlencode([tuple(field) for field in fields])
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
@@ -95,3 +111,22 @@ class Staff:
             return response.status, response.headers, response.read()
         finally:
             connection.close()
+
+
+def _multipart(boundary, fields, files):
+    # A multipart/form-data body, as a browser sends a form with files.
+    parts = []
+    for name, value in fields:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + str(value).encode()
+            + b"\r\n"
+        )
+    for name, (filename, data) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
