@@ -175,6 +175,14 @@ class QualificationQuerySet(models.QuerySet):
         search.py for what matches and how it ranks."""
         return search.search(self, query)
 
+    def numbered(self, query):
+        """The one of these whose qualification number is the whole of `query` (see
+        search.qualification_number), with only what its address needs, or None."""
+        number = search.qualification_number(query)
+        if number is None:
+            return None
+        return self.filter(qualification_number=number).only("slug").first()
+
     def for_catalogue(self):
         """Only what a catalogue entry shows, its awarding organisation's name as
         `awarding_organisation_name`."""

@@ -72,6 +72,8 @@ _PHRASES = (
     # A unit reference number ("T/617/4242" is "t6174242").
     (re.compile(r"\b([a-z])\s*/\s*(\d{3})\s*/\s*(\d{4})\b"), r"\1\2\3"),
 )
+# A qualification number as one word (see _PHRASES); its check digit may be X.
+_NUMBER = re.compile(r"(\d{3})(\d{4})([\dx])")
 
 
 # Texts repeat (the same role or employer across many qualifications): split each once.
@@ -126,6 +128,14 @@ def terms(query):
     """The distinct words of a learner's query that a search matches, in order."""
     distinct = dict.fromkeys(word for word in words(query) if word not in STOP_WORDS)
     return list(distinct)[:MAX_TERMS]
+
+
+def qualification_number(query):
+    """The qualification number that `query` is, and nothing else, as the search reads it
+    ("601/4433/6", "601 / 4433 / 6", "60144336"), written as the Register writes it; else None."""
+    search_terms = terms(query or "")
+    match = len(search_terms) == 1 and _NUMBER.fullmatch(search_terms[0])
+    return "/".join(match.groups()).upper() if match else None
 
 
 def _whole(term):

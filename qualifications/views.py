@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseGone, JsonResponse, QueryDict
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -133,6 +134,9 @@ class QualificationListView(ListView):
             # The site's 400 page, without the traceback Django would log for raising BadRequest:
             # a mangled query string is the visitor's mistake, not the site's.
             return bad_request(request, BadRequest("The catalogue search could not be understood."))
+        # A search for exactly one qualification's number goes straight to its page.
+        if found := self.filtered().numbered(self.search.criteria.q):
+            return redirect(found)
         # Kept under the search as the form understood it: the same search by any address (other
         # parameter order, unknown parameters) is one rendering, but a filter left out is part of
         # it, because the page says so.

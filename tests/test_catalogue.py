@@ -461,6 +461,50 @@ def test_a_misspelt_search_offers_the_corrected_one_as_a_link_in_the_status(clie
     assert result_titles(client.get(link.attrs["href"])) == [seed.title]
 
 
+@pytest.mark.parametrize("number", ["601/4433/6", " 601 / 4433 / 6 ", "60144336"])
+def test_a_search_for_a_qualification_number_goes_to_its_page(client, seed, number):
+    response = client.get("/", {"q": number})
+
+    assert response.status_code == 302
+    assert response["Location"] == seed.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "601/4433/6 mediation"},  # more than the number: a search
+        {"q": "601/4433/6", "level": 3},  # the filters leave it out
+        {"q": "601/4433/7"},  # nobody's number
+        {"q": "601 4433 6"},  # three numbers, not one
+    ],
+)
+def test_a_search_that_is_not_exactly_a_listed_qualifications_number_is_listed(
+    client, seed, params
+):
+    response = client.get("/", params)
+
+    assert response.status_code == 200
+    assert result_titles(response) == ([seed.title] if "mediation" in params["q"] else [])
+
+
+def test_a_withdrawn_qualifications_number_finds_nothing(client, seed):
+    seed.status = Status.WITHDRAWN
+    services.qualification_save(seed)
+
+    response = client.get("/", {"q": "601/4433/6"})
+
+    assert response.status_code == 200
+    assert result_titles(response) == []
+
+
+def test_a_qualification_number_ending_in_x_goes_to_its_page(client, db):
+    qualification = QualificationFactory(qualification_number="603/1234/X")
+
+    response = client.get("/", {"q": "603/1234/x"})
+
+    assert response["Location"] == qualification.get_absolute_url()
+
+
 def test_a_search_that_finds_something_offers_no_correction(client, seed):
     response = client.get("/", {"q": "mediation"})
 

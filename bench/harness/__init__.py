@@ -401,8 +401,9 @@ def bytes_on_the_wire(port, path, headers=BROWSER_HEADERS):
 # ONE CLIENT'S LATENCIES (bench/catalogue.py)
 
 
-def hammer(port, path, seconds, clients):
-    """Return (requests per second, latencies in ms) for `path` over `seconds`."""
+def hammer(port, path, seconds, clients, status=200):
+    """Return (requests per second, latencies in ms) for `path` over `seconds`; every answer
+    must have `status`."""
     latencies, lock = [], threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -413,7 +414,7 @@ def hammer(port, path, seconds, clients):
             connection.request("GET", path)
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
+            if response.status != status:
                 raise RuntimeError(f"{path} answered {response.status}")
             mine.append((time.perf_counter() - start) * 1000)
         connection.close()
@@ -429,10 +430,10 @@ def hammer(port, path, seconds, clients):
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
-def measure(port, path, seconds, clients):
+def measure(port, path, seconds, clients, status=200):
     """Warm `path` up, then return its (requests per second, p50 ms, p95 ms)."""
-    hammer(port, path, 0.3, 1)
-    rate, latencies = hammer(port, path, seconds, clients)
+    hammer(port, path, 0.3, 1, status)
+    rate, latencies = hammer(port, path, seconds, clients, status)
     return rate, statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
 
 
