@@ -499,21 +499,23 @@ def _read_rows(reader, columns, plan, progress, total):
     return rows
 
 
+def number_problem(number):
+    """Why `number` is not a qualification number a row can name, or None."""
+    try:
+        qualification_number_validator(number)
+    except ValidationError:
+        if not number:
+            return "A row needs its qualification number."
+        return f"“{number}” is not an Ofqual qualification number (NNN/NNNN/N)."
+    return None
+
+
 def _parse_row(values, line, plan):
     """The row as a PlannedRow, or None after adding its problems to plan.rejected."""
     number = values[NUMBER].upper()
     problems = []
-    try:
-        qualification_number_validator(number)
-    except ValidationError:
-        problems.append(
-            (
-                NUMBER,
-                f"“{number}” is not an Ofqual qualification number (NNN/NNNN/N)."
-                if number
-                else "A row needs its qualification number.",
-            )
-        )
+    if reason := number_problem(number):
+        problems.append((NUMBER, reason))
     parsed = {}
     for heading, fact in _FACTS_BY_HEADING.items():
         if heading not in values:

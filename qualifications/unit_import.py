@@ -23,11 +23,18 @@ from .models import (
     Qualification,
     Unit,
     UnitLevel,
-    qualification_number_validator,
     unit_code_validator,
     unit_reference_validator,
 )
-from .register import MAX_ROWS, Problem, _decode, _heading_key, _identity, read_file  # noqa: F401
+from .register import (  # noqa: F401
+    MAX_ROWS,
+    Problem,
+    _decode,
+    _heading_key,
+    _identity,
+    number_problem,
+    read_file,
+)
 from .units import Group, Structure, structure_problems
 
 NUMBER = "Qualification Number"
@@ -330,17 +337,8 @@ def _read_rows(reader, columns, plan, progress, total):
 def _parse_row(values, line, plan):
     number = values[NUMBER].upper()
     problems = []
-    try:
-        qualification_number_validator(number)
-    except ValidationError:
-        problems.append(
-            (
-                NUMBER,
-                f"“{number}” is not an Ofqual qualification number (NNN/NNNN/N)."
-                if number
-                else "A row needs its qualification number.",
-            )
-        )
+    if reason := number_problem(number):
+        problems.append((NUMBER, reason))
     group = values[GROUP]
     if not group:
         problems.append((GROUP, "A row needs the name of its group, for example A."))

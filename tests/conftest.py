@@ -6,8 +6,10 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -141,3 +143,24 @@ def media_root(settings, tmp_path):
 def stored_files(root):
     """The files under `root` (a Path), as paths relative to it."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def staff_client(role, username):
+    """A client signed in as a new member of staff in `role` (Editor or Publisher)."""
+    user = User.objects.create_user(
+        username, password="unused-password-1", is_staff=True, first_name=username.title()
+    )
+    user.groups.add(Group.objects.get(name=role))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor(roles):
+    return staff_client("Editor", "edna")
+
+
+@pytest.fixture
+def publisher(roles):
+    return staff_client("Publisher", "pablo")

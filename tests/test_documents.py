@@ -7,8 +7,6 @@ import io
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -34,24 +32,6 @@ NOON = datetime.datetime(2026, 6, 15, 12, tzinfo=datetime.UTC)
 def today():
     with time_machine.travel(NOON, tick=False):
         yield TODAY
-
-
-def staff_client(role, username):
-    user = User.objects.create_user(username, password="unused-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def publisher(roles):
-    return staff_client("Publisher", "pablo")
-
-
-@pytest.fixture
-def editor(roles):
-    return staff_client("Editor", "edna")
 
 
 # SERVING

@@ -29,7 +29,7 @@ from .html import form_data
 from .register_csv import register_csv, register_row
 from .test_factsheet import pdf_text, structure, tagged
 from .test_qualification_page import parse
-from .test_staff_workflow import FORM_ID, opened_form, save, staff_client
+from .test_staff_workflow import FORM_ID, opened_form, save
 
 LONDON = ZoneInfo("Europe/London")
 FEES_CSV = reverse("qualifications:fees-csv")
@@ -463,11 +463,6 @@ def test_the_catalogue_csv_says_where_it_is_offered_as_the_register_does(client,
 
 
 # STAFF: EDITING, VALIDATION, HISTORY
-
-
-@pytest.fixture
-def publisher(roles):
-    return staff_client("Publisher", "pablo")
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
@@ -36,26 +35,6 @@ def change_url(qualification):
 
 def history_url(qualification):
     return reverse("admin:qualifications_qualification_history", args=[qualification.pk])
-
-
-def staff_client(role, username):
-    user = User.objects.create_user(
-        username, password="unused-password-1", is_staff=True, first_name=username.title()
-    )
-    user.groups.add(Group.objects.get(name=role))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def editor(roles):
-    return staff_client("Editor", "edna")
-
-
-@pytest.fixture
-def publisher(roles):
-    return staff_client("Publisher", "pablo")
 
 
 @pytest.fixture

@@ -2,11 +2,8 @@
 editing of units and groups, and the history following them."""
 
 import pytest
-from django.contrib.auth.models import Group as Role
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
@@ -110,19 +107,6 @@ def test_the_service_refuses_a_structure_that_cannot_be_met_and_writes_nothing(d
 
 
 # THE ADMIN
-
-
-def staff_client(role, username):
-    user = User.objects.create_user(username, password="unused-password-1", is_staff=True)
-    user.groups.add(Role.objects.get(name=role))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def editor(roles):
-    return staff_client("Editor", "edna")
 
 
 def change_url(qualification):
