@@ -2,7 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from .models import Qualification
+from .models import Qualification, Unit
 from .site import PinnedOriginSitemapMixin
 
 
@@ -29,4 +29,18 @@ class QualificationSitemap(PinnedOriginSitemapMixin, Sitemap):
         return qualification.updated_at
 
 
-SITEMAPS = {"catalogue": CatalogueSitemap, "qualifications": QualificationSitemap}
+class UnitSitemap(PinnedOriginSitemapMixin, Sitemap):
+    """Every unit of a published qualification: its own page."""
+
+    def items(self):
+        return Unit.objects.published().only("reference", "code", "updated_at").order_by("pk")
+
+    def lastmod(self, unit):
+        return unit.updated_at
+
+
+SITEMAPS = {
+    "catalogue": CatalogueSitemap,
+    "qualifications": QualificationSitemap,
+    "units": UnitSitemap,
+}

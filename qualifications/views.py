@@ -499,7 +499,7 @@ def healthz_view(request):
 
 @require_safe
 def robots_txt_view(request):
-    """Everything may be crawled; the sitemap lists every qualification."""
+    """Everything may be crawled; the sitemap lists every published qualification and unit."""
     sitemap_url = absolute_url(request, reverse("sitemap"))
     response = HttpResponse(
         f"User-agent: *\nDisallow:\n\nSitemap: {sitemap_url}\n",

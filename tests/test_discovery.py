@@ -11,7 +11,7 @@ from django.utils import timezone
 from qualifications.choices import Status
 from qualifications.models import Qualification
 
-from .factories import ProgressionRoleFactory, QualificationFactory
+from .factories import ProgressionRoleFactory, QualificationFactory, UnitFactory, give_units
 from .html import select, select_one
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -56,6 +56,22 @@ def test_sitemap_lists_every_published_qualification_with_its_last_change(client
         f"http://testserver{other.get_absolute_url()}": changed.date().isoformat(),
     }
     assert draft.get_absolute_url() not in response.text
+
+
+def test_sitemap_lists_the_units_of_published_qualifications_only(client, db):
+    listed, unlisted = UnitFactory(), UnitFactory()
+    give_units(QualificationFactory(credits=None), ("A", "all", None, None, [listed]))
+    draft = QualificationFactory(credits=None, status=Status.DRAFT)
+    give_units(draft, ("A", "all", None, None, [unlisted]))
+
+    response = client.get("/sitemap.xml")
+
+    locations = [
+        url.findtext("s:loc", namespaces=SITEMAP_NS)
+        for url in ET.fromstring(response.content).findall("s:url", SITEMAP_NS)
+    ]
+    assert f"http://testserver{listed.get_absolute_url()}" in locations
+    assert f"http://testserver{unlisted.get_absolute_url()}" not in locations
 
 
 def test_sitemap_uses_the_address_it_was_asked_on(client, seed):
