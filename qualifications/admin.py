@@ -499,7 +499,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         form = UnitUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            data = unit_import.read_file(upload)
+            data = register.read_file(upload)
             if isinstance(data, unit_import.Problem):
                 form.add_error("file", str(data))
             else:

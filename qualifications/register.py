@@ -351,6 +351,25 @@ def read_file(file, limit=MAX_FILE_BYTES):
     return data
 
 
+def read_rows(data, plan, read_headings, read_row_values, progress):
+    """The rows of a CSV file (`data`, bytes), read with an importer's `read_headings(reader,
+    plan)` and `read_row_values(reader, columns, plan, progress, total=...)`; or None, with
+    `plan.problem` saying why not. The file's text is let go once its rows are read."""
+    text = _decode(data, plan)
+    if plan.problem:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        columns = read_headings(reader, plan)
+        if plan.problem:
+            return None
+        rows = read_row_values(reader, columns, plan, progress, total=text.count("\n"))
+    except csv.Error as error:
+        plan.problem = Problem(f"The file is not valid CSV: {error}.", line=reader.line_num)
+        return None
+    return None if plan.problem else rows
+
+
 def plan_import(data, file_name, *, organisation="", progress=_identity):
     """Read and validate the whole of a Register CSV (`data`, bytes) and return an ImportPlan.
 
@@ -358,20 +377,8 @@ def plan_import(data, file_name, *, organisation="", progress=_identity):
     the rows as they are read, e.g. in a progress bar: progress(iterable, total=..., desc=...).
     """
     plan = ImportPlan(file_name=file_name, organisation=organisation)
-    text = _decode(data, plan)
-    if plan.problem:
-        return plan
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        columns = _read_headings(reader, plan)
-        if plan.problem:
-            return plan
-        rows = _read_rows(reader, columns, plan, progress, total=text.count("\n"))
-    except csv.Error as error:
-        plan.problem = Problem(f"The file is not valid CSV: {error}.", line=reader.line_num)
-        return plan
-    del reader, text  # the rows hold what is needed; a large file's text need not stay too
-    if plan.problem:
+    rows = read_rows(data, plan, _read_headings, _read_rows, progress)
+    if rows is None:
         return plan
     if not rows and not plan.rejected:
         if plan.skipped:

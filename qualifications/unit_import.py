@@ -8,9 +8,7 @@ and the admin's import page are two doors to these two functions; `/units.csv` w
 format back (`csv_rows()`).
 """
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -26,15 +24,7 @@ from .models import (
     unit_code_validator,
     unit_reference_validator,
 )
-from .register import (  # noqa: F401
-    MAX_ROWS,
-    Problem,
-    _decode,
-    _heading_key,
-    _identity,
-    number_problem,
-    read_file,
-)
+from .register import MAX_ROWS, Problem, _heading_key, _identity, number_problem, read_rows
 from .units import Group, Structure, structure_problems
 
 NUMBER = "Qualification Number"
@@ -215,20 +205,8 @@ def _signature(structure):
 def plan_import(data, file_name, *, progress=_identity):
     """Read and validate the whole of a unit CSV (`data`, bytes) and return a UnitImportPlan."""
     plan = UnitImportPlan(file_name=file_name)
-    text = _decode(data, plan)
-    if plan.problem:
-        return plan
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        columns = _read_headings(reader, plan)
-        if plan.problem:
-            return plan
-        rows = _read_rows(reader, columns, plan, progress, total=text.count("\n"))
-    except csv.Error as error:
-        plan.problem = Problem(f"The file is not valid CSV: {error}.", line=reader.line_num)
-        return plan
-    del reader, text
-    if plan.problem:
+    rows = read_rows(data, plan, _read_headings, _read_rows, progress)
+    if rows is None:
         return plan
     if not rows and not plan.rejected:
         plan.problem = Problem("The file has the unit headings but no rows.")

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management import BaseCommand, CommandError
 from tqdm import tqdm
 
-from qualifications import unit_import
+from qualifications import register, unit_import
 
 
 class Command(BaseCommand):
@@ -28,10 +28,10 @@ class Command(BaseCommand):
         path = Path(file)
         try:
             with path.open("rb") as opened:
-                data = unit_import.read_file(opened)
+                data = register.read_file(opened)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from None
-        if isinstance(data, unit_import.Problem):
+        if isinstance(data, register.Problem):
             raise CommandError(str(data))
         show_bar = verbosity > 0 and sys.stderr.isatty()
 
