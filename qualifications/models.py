@@ -19,7 +19,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import documents, search
-from .choices import FeeKind, FeePer, FeeVat, Level, Status
+from .choices import (
+    DocumentKind,
+    DocumentLanguage,
+    FeeKind,
+    FeePer,
+    FeeVat,
+    GroupRule,
+    Level,
+    Status,
+    UnitLevel,
+)
 from .querysets import (
     DocumentQuerySet,
     QualificationQuerySet,
@@ -748,20 +758,6 @@ unit_code_validator = RegexValidator(
 )
 
 
-class UnitLevel(models.TextChoices):
-    ENTRY_1 = "E1", "Entry 1"
-    ENTRY_2 = "E2", "Entry 2"
-    ENTRY_3 = "E3", "Entry 3"
-    LEVEL_1 = "1", "Level 1"
-    LEVEL_2 = "2", "Level 2"
-    LEVEL_3 = "3", "Level 3"
-    LEVEL_4 = "4", "Level 4"
-    LEVEL_5 = "5", "Level 5"
-    LEVEL_6 = "6", "Level 6"
-    LEVEL_7 = "7", "Level 7"
-    LEVEL_8 = "8", "Level 8"
-
-
 class UnitQuerySet(models.QuerySet):
     def published(self, now=None):
         """Those held by a qualification the public sees now."""
@@ -878,12 +874,6 @@ class LearningOutcome(models.Model):
         return [line.strip() for line in self.criteria.splitlines() if line.strip()]
 
 
-class GroupRule(models.TextChoices):
-    ALL = "all", "All its units (mandatory)"
-    CREDITS = "credits", "A number of credits from it"
-    UNITS = "units", "A number of units from it"
-
-
 @reversion.register(follow=["qualification"])
 class UnitGroup(models.Model):
     qualification = models.ForeignKey(
@@ -943,21 +933,6 @@ class UnitMembership(models.Model):
 
 
 # DOCUMENTS: files a qualification publishes (its specification, ...), each version a row.
-
-
-class DocumentKind(models.TextChoices):
-    # The values are the path segment of the document's address.
-    SPECIFICATION = "specification", "Specification"
-    SAMPLE_ASSESSMENT_MATERIALS = "sample-assessment-materials", "Sample assessment materials"
-    QUALIFICATION_HANDBOOK = "qualification-handbook", "Qualification handbook"
-    CENTRE_GUIDANCE = "centre-guidance", "Centre guidance"
-    POLICY = "policy", "Policy"
-    OTHER = "other", "Other"
-
-
-class DocumentLanguage(models.TextChoices):
-    ENGLISH = "en", "English"
-    WELSH = "cy", "Welsh"
 
 
 class DocumentFileField(models.FileField):
