@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.http import content_disposition_header, http_date, quote_etag
 
+from .choices import DocumentKind
+
 
 @dataclass(frozen=True)
 class Format:
@@ -409,3 +411,37 @@ class _limited:
 
     def close(self):
         self.handle.close()
+
+
+# VERSIONS: which version of each document is current, decided at request time.
+
+
+@dataclass(frozen=True)
+class DocumentHistory:
+    """One document of a qualification: its current version (None before the first takes
+    effect) and every version, newest first."""
+
+    current: object
+    versions: list
+
+    @property
+    def earlier(self):
+        return [version for version in self.versions if version is not self.current]
+
+
+def document_histories(versions, today=None, *, future=False):
+    """`versions` (Documents of one qualification, as prefetched) grouped by document, in the
+    page's order (kind, then language, then short name): DocumentHistory each. Versions that
+    take effect after `today` are left out unless `future`; purged ones always."""
+    today = today or timezone.localdate()
+    groups = {}
+    for version in versions:
+        if version.purged_at is None and (future or version.effective_from <= today):
+            groups.setdefault((version.kind, version.language, version.slug), []).append(version)
+    kinds = list(DocumentKind.values)
+    histories = []
+    for key in sorted(groups, key=lambda key: (kinds.index(key[0]), key[1] != "en", key[2])):
+        ordered = sorted(groups[key], key=lambda v: (v.effective_from, v.pk), reverse=True)
+        current = next((v for v in ordered if v.effective_from <= today), None)
+        histories.append(DocumentHistory(current, ordered))
+    return histories

@@ -33,7 +33,6 @@ from .choices import (
 from .querysets import (
     DocumentQuerySet,
     QualificationQuerySet,
-    document_histories,
     fee_change_moment,
     fee_dates_after,
     start_of_day,
@@ -459,9 +458,9 @@ class Qualification(models.Model):
 
     @functools.cached_property
     def document_histories(self):
-        """Its documents, each with its current version and version history (querysets.
+        """Its documents, each with its current version and version history (documents.
         DocumentHistory), as of today: what the page, factsheet and open data list."""
-        return document_histories(list(self.documents.all()))
+        return documents.document_histories(list(self.documents.all()))
 
     @property
     def specification_address(self):

@@ -139,7 +139,7 @@ def access_and_funding_data(qualification):
 
 
 def document_data(history, absolute):
-    """One document (a querysets.DocumentHistory): its stable address and every version in
+    """One document (a documents.DocumentHistory): its stable address and every version in
     effect, newest first, each with its own address."""
     current = history.current
     return {

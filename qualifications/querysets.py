@@ -336,19 +336,6 @@ class QualificationQuerySet(models.QuerySet):
         )
 
 
-@dataclass(frozen=True)
-class DocumentHistory:
-    """One document of a qualification: its current version (None before the first takes
-    effect) and every version, newest first."""
-
-    current: object
-    versions: list
-
-    @property
-    def earlier(self):
-        return [version for version in self.versions if version is not self.current]
-
-
 class DocumentQuerySet(models.QuerySet):
     def available(self):
         """Versions whose file is there to serve (not purged)."""
@@ -392,23 +379,3 @@ def _read(value):
 def _read_date(value):
     # SQLite gives a date read by raw SQL as text.
     return value and datetime.date.fromisoformat(str(value))
-
-
-def document_histories(versions, today=None, *, future=False):
-    """`versions` (Documents of one qualification, as prefetched) grouped by document, in the
-    page's order (kind, then language, then short name): DocumentHistory each. Versions that
-    take effect after `today` are left out unless `future`; purged ones always."""
-    today = today or timezone.localdate()
-    groups = {}
-    for version in versions:
-        if version.purged_at is None and (future or version.effective_from <= today):
-            groups.setdefault((version.kind, version.language, version.slug), []).append(version)
-    from .models import DocumentKind
-
-    kinds = list(DocumentKind.values)
-    histories = []
-    for key in sorted(groups, key=lambda key: (kinds.index(key[0]), key[1] != "en", key[2])):
-        ordered = sorted(groups[key], key=lambda v: (v.effective_from, v.pk), reverse=True)
-        current = next((v for v in ordered if v.effective_from <= today), None)
-        histories.append(DocumentHistory(current, ordered))
-    return histories
