@@ -29,7 +29,7 @@ RUN uv sync --locked --no-dev --no-install-project
 COPY . .
 
 # Build-time stand-ins: collectstatic reads settings but uses no secret.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost EMAIL_URL=dummymail:// \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER 10001

@@ -73,3 +73,16 @@ class DocumentKind(models.TextChoices):
 class DocumentLanguage(models.TextChoices):
     ENGLISH = "en", "English"
     WELSH = "cy", "Welsh"
+
+
+class ReviewState(models.TextChoices):
+    EDITING = "editing", "Not yet submitted"
+    SUBMITTED = "submitted", "Awaiting review"
+    SENT_BACK = "sent_back", "Sent back"
+
+
+class ReviewAction(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted for review"
+    SENT_BACK = "sent_back", "Sent back"
+    PUBLISHED = "published", "Published"
+    DISCARDED = "discarded", "Discarded"

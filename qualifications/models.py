@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 
 import reversion
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -27,6 +28,8 @@ from .choices import (
     FeeVat,
     GroupRule,
     Level,
+    ReviewAction,
+    ReviewState,
     Status,
     UnitLevel,
 )
@@ -1049,3 +1052,80 @@ def document_address(qualification_slug, kind, language="en", document_slug=""):
         kwargs["document"] = document_slug
     name = "document" if language == DocumentLanguage.ENGLISH else "document-welsh"
     return reverse(f"qualifications:{name}{'-named' if document_slug else ''}", kwargs=kwargs)
+
+
+# REVIEW: an Editor's change to a qualification the public sees waits for a Publisher (reviews.py).
+
+
+class PendingChange(models.Model):
+    """A change to a published (or withdrawn) qualification, kept apart from what the public
+    sees until a Publisher publishes it: the qualification with its rows as they would be, in
+    Django's JSON serialization. The live rows stay as they were; django-reversion keeps what was
+    published."""
+
+    qualification = models.OneToOneField(
+        Qualification, on_delete=models.CASCADE, related_name="pending_change"
+    )
+    data = models.TextField()
+    state = models.CharField(max_length=10, choices=ReviewState, default=ReviewState.EDITING)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        help_text="Who saved it last: told when it is published or sent back.",
+    )
+    comment = models.TextField(blank=True, help_text="The Editor's, with the submission.")
+    reason = models.TextField(blank=True, help_text="The Publisher's, when sent back.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "updated_at"])]
+
+    def __str__(self):
+        return f"Pending change to {self.qualification}"
+
+
+class ReviewEvent(models.Model):
+    """Who submitted, sent back, published or discarded a pending change, when, and why: the
+    review's audit, shown with the qualification's history."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="review_events"
+    )
+    action = models.CharField(max_length=10, choices=ReviewAction)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(blank=True, help_text="The comment, or the reason sent back.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.qualification}"
+
+
+class Notification(models.Model):
+    """An email about a review event to one person, kept until it is sent: sent once the event
+    commits, retried by `manage.py send_notifications` if that failed, never twice."""
+
+    event = models.ForeignKey(ReviewEvent, on_delete=models.CASCADE, related_name="notifications")
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # A sender holds it until then, so no other sends it meanwhile.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "to"], name="one_notification_per_recipient")
+        ]
+        indexes = [models.Index(fields=["sent_at", "attempts"])]
+
+    def __str__(self):
+        return f"{self.subject} to {self.to}"

@@ -1,8 +1,8 @@
 """Settings for qualsite, every one read from the environment (or a local `.env` file).
 
-Production must supply DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; without them the site refuses to
-start. Local development (`make run`) sets DJANGO_DEBUG=true in `.env`, which supplies safe
-stand-ins. See `.env.example` for every variable.
+Production must supply DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and EMAIL_URL; without them the site
+refuses to start. Local development (`make run`) sets DJANGO_DEBUG=true in `.env`, which supplies
+safe stand-ins. See `.env.example` for every variable.
 """
 
 import hashlib
@@ -336,6 +336,20 @@ SESSION_SAVE_EVERY_REQUEST = False
 # One line per event, with the id of the request it belongs to (qualsite/logs.py); gunicorn's
 # access log is configured from the same place (gunicorn.conf.py).
 LOGGING = logging_config(env.str("DJANGO_LOG_LEVEL", default="INFO"))
+
+# EMAIL: review notifications (qualifications/notifications.py). Production must say how to send
+# them (smtp+tls://user:password@host:587); local development prints them on the console.
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://" if DEBUG else "")
+if not EMAIL_URL:
+    raise ImproperlyConfigured(
+        "Set EMAIL_URL (for example smtp+tls://user:password@smtp.example.org:587): the review "
+        "emails are sent through it."
+    )
+vars().update(env.email_url_config(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds before a mail server that does not answer counts as failed (the email is retried).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # SITE
 # Who runs the site: its name heads every page, the page titles and the factsheets.

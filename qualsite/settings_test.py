@@ -5,6 +5,7 @@ import os
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
 
 from qualsite.settings import *  # noqa: F403

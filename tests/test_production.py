@@ -207,6 +207,7 @@ def gunicorn(tmp_path_factory):
     env = outside | PRODUCTION_ENV
     env |= {
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_URL": "dummymail://",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "qualsite.settings",
     "DJANGO_SECRET_KEY": "a-real-production-secret-" + "k3y-w1th-3n0ugh-r4nd0mn3ss-0123456789",
     "DJANGO_ALLOWED_HOSTS": "qualifications.example.org",
+    "EMAIL_URL": "smtp+tls://site:password@smtp.example.org:587",
 }
 
 
@@ -39,7 +40,7 @@ def test_production_settings_pass_the_deployment_checklist():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "EMAIL_URL"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     result = manage("check", **{missing: ""})
 

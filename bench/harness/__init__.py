@@ -40,6 +40,7 @@ def production_env(database_url, cache_url, **extra):
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": "benchmark-only-" + "s" * 50,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "EMAIL_URL": "dummymail://",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "qualsite.settings",

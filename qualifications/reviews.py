@@ -1,0 +1,261 @@
+"""Reviewed changes to live qualifications: an Editor's change to a qualification the public sees
+(published or withdrawn) is kept as its pending change (models.PendingChange) until a Publisher
+publishes it or sends it back.
+
+A pending change is the qualification with its rows as the Editor left them, serialized. It is
+made the way django-reversion's admin shows an old version: the Editor's form is saved through
+the one write path inside a transaction, read back and rolled back, so nothing public moves. To
+show it again (the form, the preview, the comparison) it is written over the live rows inside a
+transaction that is rolled back too (`applied`); publishing writes it for good, as a version.
+
+Each step of the review is recorded (models.ReviewEvent) and told to whom it concerns by email
+(notifications.py), once the step has committed.
+"""
+
+import contextlib
+
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from . import history, notifications, services
+from .choices import ReviewAction, ReviewState, Status
+from .models import (
+    Audience,
+    Document,
+    EmployerSupport,
+    FeeLine,
+    PendingChange,
+    ProgressionRole,
+    Qualification,
+    ReviewEvent,
+    UnitGroup,
+    UnitMembership,
+)
+from .permissions import PUBLISH, can_publish
+
+# What says who holds the publish permission (the other backend only counts failed sign-ins).
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# A qualification's own rows, in the order they are written (a unit's membership names its group).
+ROW_MODELS = (
+    *(Audience, ProgressionRole, EmployerSupport, FeeLine),
+    *(UnitGroup, UnitMembership, Document),
+)
+
+
+def is_reviewed(qualification):
+    """Whether changes to `qualification` are reviewed: it is, or has been, seen by the public.
+    A draft that never went live is edited directly."""
+    return getattr(qualification, "pk", None) is not None and qualification.status != Status.DRAFT
+
+
+def pending_change(qualification):
+    """The pending change of `qualification`, or None."""
+    changes = PendingChange.objects.select_related("editor")
+    return changes.filter(qualification=qualification).first()
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """A transaction (a savepoint within one) undone at its end, whatever happened within."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@contextlib.contextmanager
+def applied(qualification, change=None):
+    """Within: the database holds `qualification` as its pending change (`change`, or the one it
+    has) makes it, for forms, previews and comparisons; all of it rolled back at the end. Yields
+    the change, or None (then the database is as it was)."""
+    with rolled_back():
+        change = change or pending_change(qualification)
+        if change is not None:
+            _write(qualification, change.data)
+        yield change
+
+
+def capture(qualification):
+    """The qualification with its rows as the database holds them now, serialized: what keep()
+    stores."""
+    objects = [Qualification.objects.get(pk=qualification.pk)]
+    for model in ROW_MODELS:
+        objects += model.objects.filter(qualification=qualification).order_by("pk")
+    return serializers.serialize("json", objects)
+
+
+def changes(qualification, change=None):
+    """The history's Changes from the live qualification to its pending change."""
+    live = history.current_snapshot(qualification)
+    with applied(qualification, change):
+        pending = history.current_snapshot(qualification)
+    return history.differences(live, pending)
+
+
+# THE STEPS: each in one transaction, recorded as a ReviewEvent, its emails sent once it commits.
+# `origin` (the site's scheme and host) makes the emails' links.
+
+
+def keep(qualification, data, *, user):
+    """Keep `data` (from capture(), after an edit written and rolled back) as the pending change of
+    `qualification`, saved by `user`; its state stays as it was (a new one is not yet submitted).
+    None, and no pending change, if it would change nothing the history shows."""
+    with transaction.atomic():
+        change = PendingChange.objects.select_for_update().filter(qualification=qualification)
+        change = change.first() or PendingChange(qualification=qualification)
+        change.data, change.editor = data, user
+        if not changes(qualification, change):
+            if change.pk:
+                change.delete()
+            return None
+        change.save()
+    return change
+
+
+def submit(change, *, user, comment, origin):
+    """Submit `change` for review with the Editor's `comment`; the Publishers are told."""
+    if change.state == ReviewState.SUBMITTED:
+        raise ValidationError("This change is already awaiting review.")
+    with transaction.atomic():
+        resubmitted = change.state == ReviewState.SENT_BACK
+        change.state, change.comment, change.reason = ReviewState.SUBMITTED, comment, ""
+        change.editor = user
+        change.save()
+        event = _record(change, ReviewAction.SUBMITTED, user, comment)
+        word = "resubmitted" if resubmitted else "submitted"
+        notifications.queue(
+            event,
+            _publishers().exclude(pk=user.pk),
+            f"Change {word} for review: {change.qualification}",
+            f"{_name(user)} {word} a change to {change.qualification} for review.\n\n"
+            + (f"Their comment:\n{comment}\n\n" if comment else "")
+            + f"Compare it with the live page, then publish it or send it back:\n"
+            f"{origin}{review_url(change.qualification)}\n",
+        )
+
+
+def send_back(change, *, user, reason, origin):
+    """Send `change` back to its Editor with the Publisher's `reason` (required)."""
+    _require_publisher(user)
+    if not reason.strip():
+        raise ValidationError("Say why it is sent back: the Editor reads it.")
+    if change.state != ReviewState.SUBMITTED:
+        raise ValidationError("Only a change awaiting review can be sent back.")
+    with transaction.atomic():
+        change.state, change.reason = ReviewState.SENT_BACK, reason
+        change.save()
+        event = _record(change, ReviewAction.SENT_BACK, user, reason)
+        _tell_editor(
+            event,
+            change,
+            user,
+            f"Change sent back: {change.qualification}",
+            f"{_name(user)} sent back your change to {change.qualification}.\n\n"
+            f"Why:\n{reason}\n\nAmend it and submit it again:\n"
+            f"{origin}{form_url(change.qualification)}\n",
+        )
+
+
+def publish(change, *, user, origin):
+    """Publish `change`: written over the live qualification through the write path, a version in
+    its history; its Editor is told."""
+    _require_publisher(user)
+    with transaction.atomic():
+        qualification = change.qualification
+        _write(qualification, change.data)
+        qualification = Qualification.objects.get(pk=qualification.pk)
+        services.qualification_save(
+            qualification, user=user, comment=f"Published the change by {_name(change.editor)}."
+        )
+        published(change, user=user, origin=origin)
+
+
+def published(change, *, user, origin):
+    """After `change` was written live (publish(), or a Publisher's save of the form showing it):
+    record it, tell its Editor and let it go."""
+    event = _record(change, ReviewAction.PUBLISHED, user, "")
+    _tell_editor(
+        event,
+        change,
+        user,
+        f"Change published: {change.qualification}",
+        f"{_name(user)} published your change to {change.qualification}. It is on the "
+        f"public page now:\n{origin}{change.qualification.get_absolute_url()}\n",
+    )
+    change.delete()
+
+
+def discard(change, *, user):
+    """Discard `change`: its Editor or a Publisher may."""
+    if not (can_publish(user) or change.editor_id == user.pk):
+        raise PermissionDenied
+    with transaction.atomic():
+        _record(change, ReviewAction.DISCARDED, user, "")
+        change.delete()
+
+
+def review_url(qualification):
+    return reverse("admin:qualifications_qualification_review", args=[qualification.pk])
+
+
+def form_url(qualification):
+    return reverse("admin:qualifications_qualification_change", args=[qualification.pk])
+
+
+def _write(qualification, data):
+    # The qualification and its rows as `data` has them, over what the database holds. A row new
+    # in `data` whose key another qualification's row has taken since (SQLite hands out again the
+    # keys of rows rolled back) is written as a new row instead.
+    objects = list(serializers.deserialize("json", data))
+    by_model = {model: [o for o in objects if type(o.object) is model] for model in ROW_MODELS}
+    for model, rows in by_model.items():
+        kept = [row.object.pk for row in rows]
+        model.objects.filter(qualification=qualification).exclude(pk__in=kept).delete()
+    for obj in objects:
+        if type(obj.object) is Qualification:
+            obj.save()
+    new_keys = {}
+    for model, rows in by_model.items():
+        taken = set(
+            model.objects.filter(pk__in=[row.object.pk for row in rows])
+            .exclude(qualification=qualification)
+            .values_list("pk", flat=True)
+        )
+        for row in rows:
+            if model is UnitMembership:
+                row.object.group_id = new_keys.get(row.object.group_id, row.object.group_id)
+            if row.object.pk in taken:
+                old, row.object.pk = row.object.pk, None
+                row.save()
+                new_keys[old] = row.object.pk
+            else:
+                row.save()
+
+
+def _record(change, action, user, text):
+    return ReviewEvent.objects.create(
+        qualification=change.qualification, action=action, user=user, text=text
+    )
+
+
+def _tell_editor(event, change, user, subject, body):
+    if change.editor is not None and change.editor_id != user.pk:
+        notifications.queue(event, [change.editor], subject, body)
+
+
+def _publishers():
+    users = get_user_model().objects.with_perm(PUBLISH, backend=AUTH_BACKEND)
+    return users.exclude(email="")
+
+
+def _require_publisher(user):
+    if not can_publish(user):
+        raise PermissionDenied
+
+
+def _name(user):
+    if user is None:
+        return "Someone"
+    return user.get_full_name() or user.get_username()
