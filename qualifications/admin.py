@@ -2,17 +2,20 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import documents, history, register, services, unit_import
+from . import documents, history, register, reviews, services, unit_import
 from .admin_forms import (
     AudienceFormSet,
     FeeLineFormSet,
@@ -20,7 +23,7 @@ from .admin_forms import (
     UnitMembershipForm,
     UnitMembershipFormSet,
 )
-from .choices import Status
+from .choices import ReviewState, Status
 from .models import (
     Audience,
     AwardingOrganisation,
@@ -29,6 +32,7 @@ from .models import (
     EmployerSupport,
     FeeLine,
     LearningOutcome,
+    PendingChange,
     ProgressionRole,
     Qualification,
     Unit,
@@ -36,6 +40,7 @@ from .models import (
     UnitMembership,
 )
 from .permissions import can_publish
+from .site import site_origin
 
 # How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
 # lists (it counts them all).
@@ -70,6 +75,21 @@ class UnitUploadForm(forms.Form):
     )
 
 
+class ReviewForm(forms.Form):
+    """A step of a pending change's review, with the Editor's comment or the Publisher's
+    reason."""
+
+    step = forms.ChoiceField(
+        choices=[(s, s) for s in ("submit", "publish", "send_back", "discard")]
+    )
+    text = forms.CharField(
+        label="Comment, or why it is sent back",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+
+
 class AudienceInline(admin.TabularInline):
     model = Audience
     formset = AudienceFormSet
@@ -101,6 +121,22 @@ class FeeLineInline(admin.TabularInline):
     verbose_name_plural = "Fees: enter next year's ahead, from their first day"
 
 
+def editable_here(request, qualification):
+    """Whether `request`'s user may change `qualification`'s rows outside its own form: a
+    Publisher may; an Editor only a draft's."""
+    return can_publish(request.user) or not reviews.is_reviewed(qualification)
+
+
+def drafts_only_for_editors(db_field, request, kwargs):
+    # An Editor picks only among drafts for a row edited outside its qualification's form.
+    if db_field.name == "qualification" and not can_publish(request.user):
+        kwargs["queryset"] = Qualification.objects.filter(status=Status.DRAFT)
+        kwargs["error_messages"] = {
+            "invalid_choice": "Only a draft qualification's rows are changed here: change a "
+            "public qualification in its own form, where the change is reviewed."
+        }
+
+
 class SupportedQualificationInline(admin.TabularInline):
     model = EmployerSupport
     extra = 0
@@ -108,6 +144,10 @@ class SupportedQualificationInline(admin.TabularInline):
     fields = ["qualification", "order"]
     verbose_name = "qualification supported"
     verbose_name_plural = "Qualifications this employer supports"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        drafts_only_for_editors(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class UnitGroupInline(admin.TabularInline):
@@ -309,9 +349,134 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         for qualification in queryset:
             services.qualification_delete(qualification)
 
-    def render_change_form(self, request, context, *args, **kwargs):
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["conflict"] = getattr(context["adminform"].form, "conflict", None)
-        return super().render_change_form(request, context, *args, **kwargs)
+        reviewed = reviews.is_reviewed(obj)
+        context["reviewed"] = reviewed
+        context["pending"] = reviews.pending_change(obj) if reviewed else None
+        context["can_save_for_review"] = reviewed and can_publish(request.user)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    # REVIEW: a change to a qualification the public sees is kept as its pending change
+    # (reviews.py) unless a Publisher saves it, which publishes it.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Around reversion's change_view, which saves the version when it ends.
+        qualification = self.get_object(request, unquote(object_id))
+        view = super().change_view
+        if not reviews.is_reviewed(qualification):
+            return view(request, object_id, form_url, extra_context)
+        return self._reviewed(
+            request, qualification, lambda: view(request, object_id, form_url, extra_context)
+        )
+
+    def _reviewed(self, request, qualification, view, *, show_pending=True):
+        """Runs `view` (the change form, or a restore) over the qualification as its pending change
+        makes it (unless not `show_pending`). A Publisher's save is written (publishing the pending
+        change); anything else is rolled back, an Editor's save (or a "Save for review") kept as
+        the pending change."""
+        request.keeping_for_review = not (
+            can_publish(request.user) and "_save_for_review" not in request.POST
+        )
+        data = None
+        with transaction.atomic():
+            change = reviews.pending_change(qualification) if show_pending else None
+            if change is not None:
+                reviews.write(qualification, change.data)
+            response = view()
+            saved = request.method == "POST" and isinstance(response, HttpResponseRedirect)
+            if saved and not request.keeping_for_review:
+                if change is not None:
+                    reviews.published(change, user=request.user, origin=site_origin(request))
+                return response
+            if saved:
+                data = reviews.capture(qualification)
+            if hasattr(response, "render"):
+                response.render()
+            transaction.set_rollback(True)
+        if data is not None and reviews.keep(qualification, data, user=request.user) is None:
+            messages.info(request, "The form matches the published version: no change is pending.")
+            return redirect("admin:qualifications_qualification_change", qualification.pk)
+        return response
+
+    def response_change(self, request, obj):
+        if not getattr(request, "keeping_for_review", False):
+            return super().response_change(request, obj)
+        messages.success(
+            request,
+            "Your change is kept for review: the public sees the published version until a "
+            "Publisher publishes it.",
+        )
+        if "_continue" in request.POST:
+            return HttpResponseRedirect(reviews.form_url(obj))
+        return HttpResponseRedirect(reviews.review_url(obj))
+
+    def review_view(self, request, object_id):
+        """The pending change beside the live version, field by field and row by row, with what
+        the user may do: submit it, publish it, send it back, discard it."""
+        qualification = self.get_object(request, unquote(object_id))
+        if qualification is None or not self.has_view_or_change_permission(request, qualification):
+            raise PermissionDenied
+        change = reviews.pending_change(qualification)
+        if change is None:
+            messages.info(request, f"No change to {qualification} is pending.")
+            return redirect(reviews.form_url(qualification))
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                return self._review_step(request, change, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+        user = request.user
+        may_change = self.has_change_permission(request, qualification)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": qualification,
+            "title": f"Review the change to {qualification}",
+            "change": change,
+            "changes": reviews.changes(qualification, change),
+            "form": form,
+            "can_submit": may_change and change.state != ReviewState.SUBMITTED,
+            "can_publish": can_publish(user),
+            "can_send_back": can_publish(user) and change.state == ReviewState.SUBMITTED,
+            "can_discard": can_publish(user) or change.editor_id == user.pk,
+        }
+        return TemplateResponse(request, "admin/qualifications/qualification/review.html", context)
+
+    def _review_step(self, request, change, data):
+        user, origin, step = request.user, site_origin(request), data["step"]
+        if step == "publish":
+            reviews.publish(change, user=user, origin=origin)
+            done = "published: the public page shows it now"
+        elif step == "send_back":
+            reviews.send_back(change, user=user, reason=data["text"], origin=origin)
+            done = "sent back to its Editor with your reason"
+        elif step == "discard":
+            reviews.discard(change, user=user)
+            done = "discarded"
+        else:
+            if not self.has_change_permission(request, change.qualification):
+                raise PermissionDenied
+            reviews.submit(change, user=user, comment=data["text"], origin=origin)
+            done = "submitted for review: the Publishers are told"
+        messages.success(request, f"The change to {change.qualification} is {done}.")
+        return redirect(reviews.form_url(change.qualification))
+
+    def preview_view(self, request, object_id):
+        """The public page as the pending change would make it, marked as a preview, never kept."""
+        from .views import QualificationDetailView
+
+        qualification = self.get_object(request, unquote(object_id))
+        if qualification is None or not self.has_view_or_change_permission(request, qualification):
+            raise PermissionDenied
+        with reviews.applied(qualification) as change:
+            slug = Qualification.objects.values_list("slug", flat=True).get(pk=qualification.pk)
+            request.pending_preview = change
+            response = QualificationDetailView.as_view()(request, slug=slug)
+            response.render()
+        add_never_cache_headers(response)
+        return response
 
     # History: compare two versions; restoring a version with another status is for publishers.
 
@@ -331,7 +496,17 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             self.admin_site.admin_view(self.import_units_view),
             name="qualifications_qualification_import_units",
         )
-        return [compare, import_register, import_units, *super().get_urls()]
+        review = path(
+            "<path:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="qualifications_qualification_review",
+        )
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="qualifications_qualification_preview",
+        )
+        return [compare, review, preview, import_register, import_units, *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
         qualification = self.get_object(request, object_id)
@@ -340,6 +515,9 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             **(extra_context or {}),
             "versions": versions,
             "can_restore": self.has_change_permission(request, qualification),
+            "review_events": qualification.review_events.select_related("user")
+            if qualification
+            else [],
         }
         return super().history_view(request, object_id, extra_context)
 
@@ -381,7 +559,15 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
                     "only a publisher can restore it.",
                 )
                 return self._redirect_to_history(qualification)
-        return super().revision_view(request, object_id, version_id, extra_context)
+        view = super().revision_view
+        if not reviews.is_reviewed(qualification):
+            return view(request, object_id, version_id, extra_context)
+        return self._reviewed(
+            request,
+            qualification,
+            lambda: view(request, object_id, version_id, extra_context),
+            show_pending=False,
+        )
 
     def recover_view(self, request, version_id, extra_context=None):
         if not can_publish(request.user):
@@ -519,8 +705,19 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
 
     # Actions: publishers only; each change is a version in the history.
 
-    @admin.action(description="Publish the selected qualifications", permissions=["publish"])
+    @admin.action(
+        description="Publish the selected qualifications, with their pending changes",
+        permissions=["publish"],
+    )
     def publish(self, request, queryset):
+        changes = PendingChange.objects.filter(qualification__in=queryset)
+        for change in changes.select_related("qualification", "editor"):
+            reviews.publish(change, user=request.user, origin=site_origin(request))
+            self.message_user(
+                request,
+                f"The pending change to {change.qualification} is published.",
+                messages.SUCCESS,
+            )
         ready = []
         for qualification in queryset.exclude(status=Status.PUBLISHED):
             if problems := qualification.publication_problems():
@@ -560,7 +757,32 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         )
 
 
-class SharedSaveMixin(WritePathMixin):
+class PublishersChangeWhatIsLiveMixin:
+    """What a public qualification shows but does not own (a unit, an employer, an awarding
+    organisation) reaches every qualification showing it at once, unreviewed: while one public
+    qualification shows it, only Publishers change it; Editors see it read-only, and why."""
+
+    def _shown_live(self, request, obj):
+        return obj is not None and not can_publish(request.user) and services.shown_live(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._shown_live(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._shown_live(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self._shown_live(request, self.get_object(request, unquote(object_id))):
+            messages.info(
+                request,
+                f"Only a Publisher can change this {self.opts.verbose_name}: public "
+                "qualifications show it, and a change would reach all of them at once, "
+                "unreviewed.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class SharedSaveMixin(PublishersChangeWhatIsLiveMixin, WritePathMixin):
     """Saves what qualifications show but do not own: every qualification showing it is kept
     current, without that counting as an edit of it."""
 
@@ -570,7 +792,20 @@ class SharedSaveMixin(WritePathMixin):
 
 class RowSaveMixin:
     """Saves a qualification's row edited on its own through the write path: an edit of its
-    qualification, recorded in its history."""
+    qualification, recorded in its history. An Editor edits a public qualification's rows in its
+    own form, where the change is reviewed: here only a draft's."""
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or editable_here(request, obj.qualification))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or editable_here(request, obj.qualification))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        drafts_only_for_editors(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         services.row_save(obj, user=request.user, comment="Changed on its own.")
@@ -636,7 +871,7 @@ class LearningOutcomeInline(admin.StackedInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(WritePathMixin, VersionAdmin):
+class UnitAdmin(PublishersChangeWhatIsLiveMixin, WritePathMixin, VersionAdmin):
     """A unit with its outcomes and criteria, in one place: shared by the qualifications that
     hold it, each kept current when it is saved, with a history of its own."""
 

@@ -11,7 +11,13 @@ from django.utils.formats import date_format
 
 from . import history
 from .choices import Status
-from .models import Qualification, UnitGroup, UnitMembership, standard_fee_overlaps
+from .models import (
+    PendingChange,
+    Qualification,
+    UnitGroup,
+    UnitMembership,
+    standard_fee_overlaps,
+)
 from .units import Group, Structure, structure_problems
 
 
@@ -42,7 +48,7 @@ class QualificationAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict = None
         if self.instance.pk:
-            self.initial["edit_version"] = str(_latest_version_pk(self.instance) or "")
+            self.initial["edit_version"] = _edit_token(self.instance)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -53,23 +59,34 @@ class QualificationAdminForm(forms.ModelForm):
     def _refuse_if_saved_meanwhile(self, opened_on):
         # Locked until the admin's transaction ends, so a concurrent save waits, then sees ours.
         Qualification.objects.select_for_update().filter(pk=self.instance.pk).exists()
+        now = _edit_token(self.instance)
+        if now == opened_on:
+            return
         versions = history.versions_of(self.instance)
         latest = versions.first()
-        if latest is None or str(latest.pk) == opened_on:
-            return
-        started_from = versions.filter(pk=opened_on).first() if opened_on.isdigit() else None
-        self.conflict = Conflict(
-            saved_by=_name(latest.revision.user),
-            saved_at=latest.revision.date_created,
-            changes=history.differences(
-                history.version_snapshot(started_from), history.current_snapshot(self.instance)
+        opened_version = opened_on.partition("/")[0]
+        pending = PendingChange.objects.filter(qualification=self.instance).first()
+        if latest is not None and str(latest.pk) != opened_version:
+            started_from = None
+            if opened_version.isdigit():
+                started_from = versions.filter(pk=opened_version).first()
+            self.conflict = Conflict(
+                saved_by=_name(latest.revision.user),
+                saved_at=latest.revision.date_created,
+                changes=history.differences(
+                    history.version_snapshot(started_from), history.current_snapshot(self.instance)
+                )
+                if started_from
+                else [],
             )
-            if started_from
-            else [],
-        )
+        elif pending is not None:
+            # Someone saved the pending change meanwhile: what it was is not kept.
+            self.conflict = Conflict(_name(pending.editor), pending.updated_at, [])
+        else:
+            return  # the pending change was published or discarded: the form still holds it
         # Saving again after reading the changes is a deliberate merge: let it through.
         self.data = self.data.copy()
-        self.data[self.add_prefix("edit_version")] = str(latest.pk)
+        self.data[self.add_prefix("edit_version")] = now
         when = date_format(timezone.localtime(self.conflict.saved_at), "j F Y, H:i:s")
         raise ValidationError(
             f"{self.conflict.saved_by} saved this qualification at {when}, while you were "
@@ -79,8 +96,15 @@ class QualificationAdminForm(forms.ModelForm):
         )
 
 
-def _latest_version_pk(qualification):
-    return history.versions_of(qualification).values_list("pk", flat=True).first()
+def _edit_token(qualification):
+    # The version of the qualification (in its history) a form opens on, and of its pending
+    # change if it has one.
+    version = history.versions_of(qualification).values_list("pk", flat=True).first()
+    pending = None
+    if qualification.status != Status.DRAFT:  # a draft has no pending change
+        pending = PendingChange.objects.filter(qualification=qualification)
+        pending = pending.values_list("updated_at", flat=True).first()
+    return f"{version or ''}/{pending.timestamp() if pending else ''}"
 
 
 class AudienceFormSet(BaseInlineFormSet):

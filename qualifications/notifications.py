@@ -6,8 +6,7 @@ undoes the step or holds it up; a message is never sent twice for one event."""
 import logging
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +14,8 @@ from django.utils import timezone
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+# How long a sender holds a message it is sending: longer than the mail server's timeout.
+CLAIM = timedelta(minutes=5)
 
 
 def queue(event, users, subject, body):
@@ -34,23 +35,20 @@ def queue(event, users, subject, body):
 
 def send(notifications=None):
     """Send each unsent message of `notifications` (a QuerySet; default every unsent one), one
-    sender at a time; returns (sent, failed) counts. A message fails after EMAIL_TIMEOUT seconds
-    at most, and is then kept with its error."""
+    sender at a time; returns (sent, failed) counts. A message fails after the mail server's
+    timeout (EMAIL_TIMEOUT) at most, and is then kept with its error."""
     notifications = Notification.objects.all() if notifications is None else notifications
     sent = failed = 0
-    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     for pk in notifications.filter(sent_at=None).order_by("pk").values_list("pk", flat=True):
         now = timezone.now()
         # Claimed for long enough to be sent, so a sender running at the same time skips it.
         claimed = Notification.objects.filter(
             Q(claimed_until=None) | Q(claimed_until__lt=now), pk=pk, sent_at=None
-        ).update(claimed_until=now + timedelta(seconds=3 * settings.EMAIL_TIMEOUT))
+        ).update(claimed_until=now + CLAIM)
         if not claimed:
             continue
         notification = Notification.objects.get(pk=pk)
-        message = EmailMessage(
-            notification.subject, notification.body, to=[notification.to], connection=connection
-        )
+        message = EmailMessage(notification.subject, notification.body, to=[notification.to])
         try:
             message.send()
         except Exception as error:  # any failure of the mail server: kept, not raised

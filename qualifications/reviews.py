@@ -73,7 +73,7 @@ def applied(qualification, change=None):
     with rolled_back():
         change = change or pending_change(qualification)
         if change is not None:
-            _write(qualification, change.data)
+            write(qualification, change.data)
         yield change
 
 
@@ -164,7 +164,7 @@ def publish(change, *, user, origin):
     _require_publisher(user)
     with transaction.atomic():
         qualification = change.qualification
-        _write(qualification, change.data)
+        write(qualification, change.data)
         qualification = Qualification.objects.get(pk=qualification.pk)
         services.qualification_save(
             qualification, user=user, comment=f"Published the change by {_name(change.editor)}."
@@ -204,7 +204,7 @@ def form_url(qualification):
     return reverse("admin:qualifications_qualification_change", args=[qualification.pk])
 
 
-def _write(qualification, data):
+def write(qualification, data):
     # The qualification and its rows as `data` has them, over what the database holds. A row new
     # in `data` whose key another qualification's row has taken since (SQLite hands out again the
     # keys of rows rolled back) is written as a new row instead.

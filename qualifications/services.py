@@ -174,6 +174,12 @@ def _refresh(pks, *, catalogue, touch=False):
     return Stale(frozenset(pks), catalogue)
 
 
+def shown_live(obj):
+    """Whether a qualification the public sees (or has seen) shows `obj`, which it does not own
+    (a unit, an employer, an awarding organisation)."""
+    return _is_public(Qualification.objects.filter(_showing(obj)))
+
+
 def _is_public(qualifications):
     # Whether any of these is, or has been, seen by the public (published or withdrawn).
     return qualifications.exclude(status=Status.DRAFT).exists()

@@ -345,11 +345,21 @@ if not EMAIL_URL:
         "Set EMAIL_URL (for example smtp+tls://user:password@smtp.example.org:587): the review "
         "emails are sent through it."
     )
-vars().update(env.email_url_config(EMAIL_URL))
+_email = env.email_url_config(EMAIL_URL)
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _email["EMAIL_HOST"],
+        "port": _email["EMAIL_PORT"],
+        "username": _email["EMAIL_HOST_USER"],
+        "password": _email["EMAIL_HOST_PASSWORD"],
+        "use_tls": _email.get("EMAIL_USE_TLS", False),
+        "use_ssl": _email.get("EMAIL_USE_SSL", False),
+        # Seconds before a mail server that does not answer counts as failed (then retried).
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Seconds before a mail server that does not answer counts as failed (the email is retried).
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # SITE
 # Who runs the site: its name heads every page, the page titles and the factsheets.

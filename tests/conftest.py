@@ -148,7 +148,11 @@ def stored_files(root):
 def staff_client(role, username):
     """A client signed in as a new member of staff in `role` (Editor or Publisher)."""
     user = User.objects.create_user(
-        username, password="unused-password-1", is_staff=True, first_name=username.title()
+        username,
+        email=f"{username}@example.org",
+        password="unused-password-1",
+        is_staff=True,
+        first_name=username.title(),
     )
     user.groups.add(Group.objects.get(name=role))
     client = Client()

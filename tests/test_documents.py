@@ -437,8 +437,8 @@ def test_an_editor_cannot_purge(editor, seed, today, django_capture_on_commit_ca
     assert document.file.storage.exists(document.file.name)
 
 
-def test_an_editor_uploads_a_document(editor, seed, today):
-    data = form_data(editor.get(change_url(seed)).text, "qualification_form")
+def test_a_publisher_uploads_a_document(publisher, seed, today):
+    data = form_data(publisher.get(change_url(seed)).text, "qualification_form")
     data |= {
         "documents-TOTAL_FORMS": "1",
         "documents-0-kind": "specification",
@@ -450,11 +450,11 @@ def test_an_editor_uploads_a_document(editor, seed, today):
         "_save": "Save",
     }
 
-    response = editor.post(change_url(seed), data)
+    response = publisher.post(change_url(seed), data)
 
     assert response.status_code == 302
     assert Document.objects.get().version_label == "3"
-    assert Version.objects.get_for_object(seed).first().revision.user.username == "edna"
+    assert Version.objects.get_for_object(seed).first().revision.user.username == "pablo"
 
 
 def test_restoring_a_version_from_before_a_purge_keeps_the_file_purged(
