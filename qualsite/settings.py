@@ -105,7 +105,8 @@ CATALOGUE_SEARCH_LIMIT = 500
 
 # APPS
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its front page our dashboard (qualsite/admin_site.py).
+    "qualsite.apps.QualsiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
