@@ -73,9 +73,12 @@ def test_a_publisher_sees_a_change_awaiting_review(publisher, roles):
 
     assert shown.items == [
         "Carpentry Level 2 (601/0001/1): submitted by Edna on 1 June 2026, 10:00, "
-        "saying “New fees for 2027.”"
+        "saying “New fees for 2027.” · Compare and review it"
     ]
-    assert shown.links == [change_form(qualification)]
+    assert shown.links == [
+        change_form(qualification),
+        reverse("admin:qualifications_qualification_review", args=[qualification.pk]),
+    ]
 
 
 def test_changes_awaiting_review_are_listed_the_longest_waiting_first(publisher):
