@@ -365,12 +365,13 @@ def test_a_save_racing_a_restore_is_refused(editor, publisher, draft):
 # only the qualification's own fields. Django's own form validation reads each inline row back
 # (its pk, its employer, its unique constraints): 7 queries per row triple, 70 here. The rest:
 # session, user and permissions; the qualification (twice: once to know whether its changes are
-# reviewed), its latest version, its organisation and the lock; the formsets' rows (fees, documents, and the groups and units inlines, empty here); the
-# write path (services.qualification_save): whether the public saw it, the save, ONE rebuild of
-# the search text (the qualification and its rows read once, one UPDATE, the search engine's
-# rows: on SQLite a DELETE and an INSERT, on PostgreSQL one upsert; the word counts and the words
-# no longer held), the version with its rows (its groups, units and documents followed too); the
-# log entry and the revision; savepoints.
+# reviewed), its latest version, its organisation and the lock; the formsets' rows (fees,
+# documents, and the groups and units inlines, empty here); the write path
+# (services.qualification_save): whether the public saw it, the save, ONE rebuild of the search
+# text (the qualification and its rows read once, one UPDATE, the search engine's rows: on SQLite
+# a DELETE and an INSERT, on PostgreSQL one upsert; the word counts and the words no longer
+# held), the version with its rows (its groups, units and documents followed too); the log entry
+# and the revision; savepoints.
 ADMIN_SAVE_QUERIES = 140 if connection.vendor == "sqlite" else 139
 # The one UPDATE that writes the rebuilt search text (search.index()).
 REBUILD = re.compile(r"SET search_heading = ")
