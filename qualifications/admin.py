@@ -19,6 +19,7 @@ from . import documents, history, register, reviews, services, unit_import
 from .admin_forms import (
     AudienceFormSet,
     FeeLineFormSet,
+    LabelledInlineFormSet,
     QualificationAdminForm,
     UnitMembershipForm,
     UnitMembershipFormSet,
@@ -107,6 +108,7 @@ class ProgressionRoleInline(admin.StackedInline):
 
 class EmployerSupportInline(admin.TabularInline):
     model = EmployerSupport
+    formset = LabelledInlineFormSet
     extra = 0
     autocomplete_fields = ["employer"]
     fields = ["employer", "order"]
@@ -139,6 +141,7 @@ def drafts_only_for_editors(db_field, request, kwargs):
 
 class SupportedQualificationInline(admin.TabularInline):
     model = EmployerSupport
+    formset = LabelledInlineFormSet
     extra = 0
     autocomplete_fields = ["qualification"]
     fields = ["qualification", "order"]
@@ -152,6 +155,7 @@ class SupportedQualificationInline(admin.TabularInline):
 
 class UnitGroupInline(admin.TabularInline):
     model = UnitGroup
+    formset = LabelledInlineFormSet
     extra = 0
     fields = ["name", "rule", "minimum", "maximum", "order"]
     verbose_name_plural = "What you will study: groups of units"
@@ -394,19 +398,21 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             if hasattr(response, "render"):
                 response.render()
             transaction.set_rollback(True)
-        if data is not None and reviews.keep(qualification, data, user=request.user) is None:
+        if data is None:
+            return response
+        if reviews.keep(qualification, data, user=request.user) is None:
             messages.info(request, "The form matches the published version: no change is pending.")
-            return redirect("admin:qualifications_qualification_change", qualification.pk)
-        return response
-
-    def response_change(self, request, obj):
-        if not getattr(request, "keeping_for_review", False):
-            return super().response_change(request, obj)
+            return redirect(reviews.form_url(qualification))
         messages.success(
             request,
             "Your change is kept for review: the public sees the published version until a "
             "Publisher publishes it.",
         )
+        return response
+
+    def response_change(self, request, obj):
+        if not getattr(request, "keeping_for_review", False):
+            return super().response_change(request, obj)
         if "_continue" in request.POST:
             return HttpResponseRedirect(reviews.form_url(obj))
         return HttpResponseRedirect(reviews.review_url(obj))

@@ -107,7 +107,18 @@ def _edit_token(qualification):
     return f"{version or ''}/{pending.timestamp() if pending else ''}"
 
 
-class AudienceFormSet(BaseInlineFormSet):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """An inline's formset whose every field has an accessible name: a tabular inline puts its
+    inputs under column headings, which are not labels."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class AudienceFormSet(LabelledInlineFormSet):
     """The audiences inline: a published qualification keeps at least one."""
 
     def clean(self):
@@ -124,7 +135,7 @@ class AudienceFormSet(BaseInlineFormSet):
             raise ValidationError(message, code="no_audience")
 
 
-class FeeLineFormSet(BaseInlineFormSet):
+class FeeLineFormSet(LabelledInlineFormSet):
     """The fees inline: one standard fee in force at a time, across the rows as edited."""
 
     def clean(self):
@@ -180,7 +191,7 @@ class UnitMembershipForm(forms.ModelForm):
         return super().save(commit)
 
 
-class UnitMembershipFormSet(BaseInlineFormSet):
+class UnitMembershipFormSet(LabelledInlineFormSet):
     """The units inline; `group_formset` (set by the admin) is the groups inline. Refuses a
     structure no choice of units could meet, naming the group."""
 

@@ -280,13 +280,13 @@ def test_an_admin_save_costs_a_fixed_number_of_queries_per_unit(editor):
     assert (twenty - ten) / 10 == QUERIES_PER_UNIT
 
 
-def test_an_editor_edits_a_unit_with_its_outcomes_in_one_place(editor, db):
+def test_a_publisher_edits_a_shared_unit_with_its_outcomes_in_one_place(publisher, db):
     unit = UnitFactory(title="Old title")
     qualification = QualificationFactory(credits=None)
     give_units(qualification, ("A", ALL, None, None, [unit]))
     versions = Version.objects.get_for_object(qualification).count()
     url = reverse("admin:qualifications_unit_change", args=[unit.pk])
-    data = form_data(editor.get(url).text, "unit_form") | {
+    data = form_data(publisher.get(url).text, "unit_form") | {
         "title": "New title",
         "outcomes-TOTAL_FORMS": 1,
         "outcomes-0-text": "understand conflict",
@@ -294,7 +294,7 @@ def test_an_editor_edits_a_unit_with_its_outcomes_in_one_place(editor, db):
         "outcomes-0-order": 1,
     }
 
-    response = editor.post(url, data | {"_save": "Save"})
+    response = publisher.post(url, data | {"_save": "Save"})
 
     assert response.status_code == 302
     unit.refresh_from_db()
