@@ -318,7 +318,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     ]
 
     # Only publishers change what the public sees and when.
-    PUBLICATION_FIELDS = ["status", "live_from", "live_until"]
+    PUBLICATION_FIELDS = Qualification.PUBLICATION_FIELDS
 
     def has_publish_permission(self, request):
         return can_publish(request.user)

@@ -162,6 +162,9 @@ class Employer(models.Model):
     ]
 )
 class Qualification(models.Model):
+    # Whether and when the public sees it: set by Publishers' actions, never by a pending change.
+    PUBLICATION_FIELDS = ["status", "live_from", "live_until"]
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=200,

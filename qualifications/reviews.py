@@ -205,33 +205,35 @@ def form_url(qualification):
 
 
 def write(qualification, data):
-    # The qualification and its rows as `data` has them, over what the database holds. A row new
-    # in `data` whose key another qualification's row has taken since (SQLite hands out again the
-    # keys of rows rolled back) is written as a new row instead.
+    """Write `data` (from capture()) over `qualification` and its rows, save for when the public
+    sees it (Qualification.PUBLICATION_FIELDS), which stays as it is now."""
     objects = list(serializers.deserialize("json", data))
-    by_model = {model: [o for o in objects if type(o.object) is model] for model in ROW_MODELS}
-    for model, rows in by_model.items():
-        kept = [row.object.pk for row in rows]
-        model.objects.filter(qualification=qualification).exclude(pk__in=kept).delete()
-    for obj in objects:
-        if type(obj.object) is Qualification:
-            obj.save()
-    new_keys = {}
-    for model, rows in by_model.items():
+    [written] = [obj for obj in objects if type(obj.object) is Qualification]
+    live = Qualification.objects.values(*Qualification.PUBLICATION_FIELDS).get(pk=qualification.pk)
+    for name, value in live.items():
+        setattr(written.object, name, value)
+    written.save()
+    group_keys = {}
+    for model in ROW_MODELS:
+        rows = [obj for obj in objects if type(obj.object) is model]
+        keys = [row.object.pk for row in rows]
+        model.objects.filter(qualification=qualification).exclude(pk__in=keys).delete()
+        # A row new in `data` whose key another qualification's row has taken since (SQLite
+        # hands out again the keys of rows rolled back) is written as a new row.
         taken = set(
-            model.objects.filter(pk__in=[row.object.pk for row in rows])
+            model.objects.filter(pk__in=keys)
             .exclude(qualification=qualification)
             .values_list("pk", flat=True)
         )
         for row in rows:
             if model is UnitMembership:
-                row.object.group_id = new_keys.get(row.object.group_id, row.object.group_id)
-            if row.object.pk in taken:
-                old, row.object.pk = row.object.pk, None
-                row.save()
-                new_keys[old] = row.object.pk
-            else:
-                row.save()
+                row.object.group_id = group_keys.get(row.object.group_id, row.object.group_id)
+            old = row.object.pk
+            if old in taken:
+                row.object.pk = None
+            row.save()
+            if model is UnitGroup:
+                group_keys[old] = row.object.pk
 
 
 def _record(change, action, user, text):

@@ -28,7 +28,7 @@ from qualsite.cache import cache_is_available
 from . import documents, opendata, structured_data
 from .forms import OFFERED_IN_FIELDS, CatalogueSearchForm
 from .kept import PUBLIC_MAX_AGE, kept_value, release, serve_kept, without_tracking
-from .models import DocumentKind, Qualification, factsheet_filename
+from .models import DocumentKind, PendingChange, Qualification, factsheet_filename
 from .permissions import can_preview
 from .querysets import DocumentAddress
 from .search import suggestion as spelling_suggestion
@@ -235,11 +235,23 @@ class QualificationDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         url = absolute_url(self.request, self.object.get_absolute_url())
         came_from = self.came_from()
+        pending_preview = getattr(self.request, "pending_preview", None)
         return context | {
+            "pending_preview": pending_preview,
+            "pending_change_url": self.pending_change_url() if not pending_preview else None,
             "structured_data": structured_data.credential(self.object, url),
             "came_from": came_from,
             "came_from_url": came_from.url(page=came_from.criteria.page) if came_from else None,
         }
+
+    def pending_change_url(self):
+        """For staff who may preview, the admin's preview of this qualification's pending change,
+        if it has one; None for the public, at no cost."""
+        if not previewing(self.request) or not self.object.is_live():
+            return None
+        if not PendingChange.objects.filter(qualification=self.object).exists():
+            return None
+        return reverse("admin:qualifications_qualification_preview", args=[self.object.pk])
 
     def came_from(self):
         """The catalogue search the visitor followed a link from, re-validated, or None.

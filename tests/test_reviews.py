@@ -161,6 +161,18 @@ def test_staff_preview_shows_the_pending_change_marked_and_never_kept(
     assert "Preview of a change" not in public_text(client, seed)
 
 
+def test_staff_on_the_public_page_are_told_of_the_pending_change(editor, client, seed, pending):
+    preview = reverse("admin:qualifications_qualification_preview", args=[seed.pk])
+
+    staff_page, public_page = public_text(editor, seed), public_text(client, seed)
+
+    assert [a.attrs["href"] for a in select(staff_page, "a") if a.text.startswith("Preview")] == [
+        preview
+    ]
+    assert NEW_SENTENCE not in staff_page
+    assert preview not in public_page
+
+
 def test_a_second_editor_saving_over_a_pending_change_meanwhile_is_a_conflict(
     editor, seed, pending, roles
 ):
@@ -556,3 +568,17 @@ def test_an_email_claimed_by_another_sender_is_not_sent_again(
     call_command("send_notifications", verbosity=0)
 
     assert mailoutbox == []
+
+
+def test_publishing_a_change_keeps_a_withdrawal_made_since(publisher, client, seed, pending):
+    publisher.post(
+        reverse("admin:qualifications_qualification_changelist"),
+        {"action": "withdraw", "_selected_action": [seed.pk]},
+    )
+
+    step(publisher, seed, "publish")
+
+    seed.refresh_from_db()
+    assert seed.status == Status.WITHDRAWN
+    assert seed.overview.endswith(NEW_SENTENCE)
+    assert client.get(seed.get_absolute_url()).status_code == 410
