@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -83,6 +83,8 @@ class ReviewForm(forms.Form):
     step = forms.ChoiceField(
         choices=[(s, s) for s in ("submit", "publish", "send_back", "discard")]
     )
+    # The change as the page showed it (reviews.edit_stamp()).
+    seen = forms.CharField(widget=forms.HiddenInput)
     text = forms.CharField(
         label="Comment, or why it is sent back",
         required=False,
@@ -430,9 +432,14 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                return self._review_step(request, change, form.cleaned_data)
+                with transaction.atomic():
+                    change = reviews.locked(change, form.cleaned_data["seen"])
+                    return self._review_step(request, change, form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
+                change = reviews.pending_change(qualification)
+                if change is None:
+                    return redirect(reviews.form_url(qualification))
         user = request.user
         may_change = self.has_change_permission(request, qualification)
         context = {
@@ -441,6 +448,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             "original": qualification,
             "title": f"Review the change to {qualification}",
             "change": change,
+            "seen": reviews.edit_stamp(change),
             "changes": reviews.changes(qualification, change),
             "form": form,
             "can_submit": may_change and change.state != ReviewState.SUBMITTED,
@@ -476,6 +484,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         qualification = self.get_object(request, unquote(object_id))
         if qualification is None or not self.has_view_or_change_permission(request, qualification):
             raise PermissionDenied
+        request.GET = QueryDict()  # no ?from=: nothing of the catalogue is worked out here
         with reviews.applied(qualification) as change:
             slug = Qualification.objects.values_list("slug", flat=True).get(pk=qualification.pk)
             request.pending_preview = change
@@ -752,6 +761,9 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
 
     def _set_status(self, request, qualifications, status, done):
         with transaction.atomic():
+            if status == Status.DRAFT:  # a draft is edited directly: its pending change goes
+                for change in PendingChange.objects.filter(qualification__in=qualifications):
+                    reviews.discard(change, user=request.user, why="Returned to draft.")
             for qualification in qualifications:
                 qualification.status = status
                 services.qualification_save(

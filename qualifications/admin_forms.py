@@ -1,6 +1,7 @@
 """The admin's forms for a qualification: no edit lost to another editor's save, and nothing
 published that a learner would find missing."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django import forms
@@ -103,8 +104,10 @@ def _edit_token(qualification):
     pending = None
     if qualification.status != Status.DRAFT:  # a draft has no pending change
         pending = PendingChange.objects.filter(qualification=qualification)
-        pending = pending.values_list("updated_at", flat=True).first()
-    return f"{version or ''}/{pending.timestamp() if pending else ''}"
+        pending = pending.values_list("data", flat=True).first()
+    # What the pending change holds, not when it was submitted or reviewed.
+    pending = hashlib.sha256(pending.encode()).hexdigest()[:16] if pending else ""
+    return f"{version or ''}/{pending}"
 
 
 class LabelledInlineFormSet(BaseInlineFormSet):

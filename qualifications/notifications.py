@@ -10,17 +10,20 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .models import Notification
 
 logger = logging.getLogger(__name__)
 # How long a sender holds a message it is sending: longer than the mail server's timeout.
 CLAIM = timedelta(minutes=5)
+SUBJECT_LENGTH = Notification._meta.get_field("subject").max_length
 
 
 def queue(event, users, subject, body):
     """Write the message about `event` to each of `users` who has an email address, to be sent
     once the current transaction commits."""
+    subject = Truncator(" ".join(subject.split())).chars(SUBJECT_LENGTH)
     rows = Notification.objects.bulk_create(
         [
             Notification(event=event, to=user.email, subject=subject, body=body)
@@ -30,7 +33,8 @@ def queue(event, users, subject, body):
         ignore_conflicts=True,
     )
     if rows:
-        transaction.on_commit(lambda: send(Notification.objects.filter(event=event)))
+        # After the step commits; a failure to send (kept to retry) never fails the request.
+        transaction.on_commit(lambda: send(Notification.objects.filter(event=event)), robust=True)
 
 
 def send(notifications=None):

@@ -100,12 +100,16 @@ def changes(qualification, change=None):
 
 def keep(qualification, data, *, user):
     """Keep `data` (from capture(), after an edit written and rolled back) as the pending change of
-    `qualification`, saved by `user`; its state stays as it was (a new one is not yet submitted).
-    None, and no pending change, if it would change nothing the history shows."""
+    `qualification`, saved by `user`. A new one is not yet submitted; one submitted must be
+    submitted again (what the Publisher reviews is what was submitted); one sent back stays so,
+    its reason shown, until submitted. None, and no pending change, if it would change nothing
+    the history shows."""
     with transaction.atomic():
         change = PendingChange.objects.select_for_update().filter(qualification=qualification)
         change = change.first() or PendingChange(qualification=qualification)
         change.data, change.editor = data, user
+        if change.state == ReviewState.SUBMITTED:
+            change.state = ReviewState.EDITING
         if not changes(qualification, change):
             if change.pk:
                 change.delete()
@@ -187,13 +191,31 @@ def published(change, *, user, origin):
     change.delete()
 
 
-def discard(change, *, user):
+def discard(change, *, user, why=""):
     """Discard `change`: its Editor or a Publisher may."""
     if not (can_publish(user) or change.editor_id == user.pk):
         raise PermissionDenied
     with transaction.atomic():
-        _record(change, ReviewAction.DISCARDED, user, "")
+        _record(change, ReviewAction.DISCARDED, user, why)
         change.delete()
+
+
+def locked(change, seen):
+    """`change` read again and locked until the transaction ends, if it is still as it was when
+    its review page was opened (`seen`, its `edit_stamp()`); else ValidationError: a step is
+    taken on what the user saw, never on what was saved since, and never twice."""
+    change = PendingChange.objects.select_for_update().filter(pk=change.pk).first()
+    if change is None or edit_stamp(change) != seen:
+        raise ValidationError(
+            "The change was saved, submitted or reviewed since you opened this page: read it "
+            "again below."
+        )
+    return change
+
+
+def edit_stamp(change):
+    """What says a pending change is as it was: when it was last saved or reviewed."""
+    return str(change.updated_at.timestamp())
 
 
 def review_url(qualification):
@@ -225,7 +247,16 @@ def write(qualification, data):
             .exclude(qualification=qualification)
             .values_list("pk", flat=True)
         )
+        purged = {}
+        if model is Document:  # a file purged since stays purged
+            purged = dict(
+                model.objects.filter(
+                    qualification=qualification, purged_at__isnull=False
+                ).values_list("pk", "purged_at")
+            )
         for row in rows:
+            if row.object.pk in purged:
+                row.object.purged_at = purged[row.object.pk]
             if model is UnitMembership:
                 row.object.group_id = group_keys.get(row.object.group_id, row.object.group_id)
             old = row.object.pk

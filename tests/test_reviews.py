@@ -51,8 +51,16 @@ def edit_overview(client, qualification, sentence=NEW_SENTENCE, **extra):
     return client.post(change_url(qualification), data | {"_save": "Save"} | extra)
 
 
-def step(client, qualification, name, text=""):
-    return client.post(review_url(qualification), {"step": name, "text": text})
+def seen_on(client, qualification):
+    """The review page's stamp of the pending change, as its forms post it."""
+    page = client.get(review_url(qualification)).text
+    return next((i.attrs["value"] for i in select(page, "input", name="seen")), "")
+
+
+def step(client, qualification, name, text="", seen=None):
+    if seen is None:
+        seen = seen_on(client, qualification)
+    return client.post(review_url(qualification), {"step": name, "text": text, "seen": seen})
 
 
 def rows_of(html, table_id):
@@ -582,3 +590,54 @@ def test_publishing_a_change_keeps_a_withdrawal_made_since(publisher, client, se
     assert seed.status == Status.WITHDRAWN
     assert seed.overview.endswith(NEW_SENTENCE)
     assert client.get(seed.get_absolute_url()).status_code == 410
+
+
+def test_a_change_saved_after_the_publisher_opened_it_is_not_published_unread(
+    editor, publisher, client, seed, submitted
+):
+    seen = seen_on(publisher, seed)
+    edit_overview(editor, seed, sentence="Slipped in after the review began.")
+
+    response = step(publisher, seed, "publish", seen=seen)
+
+    assert "saved, submitted or reviewed since you opened this page" in response.text
+    assert "Slipped in" not in public_text(client, seed)
+    assert PendingChange.objects.get().state == ReviewState.EDITING
+
+
+def test_publishing_twice_from_one_page_publishes_and_emails_once(
+    editor, publisher, seed, submitted, mailoutbox, django_capture_on_commit_callbacks
+):
+    seen = seen_on(publisher, seed)
+    with django_capture_on_commit_callbacks(execute=True):
+        step(publisher, seed, "publish", seen=seen)
+        step(publisher, seed, "publish", seen=seen)
+
+    assert ReviewEvent.objects.filter(action=ReviewAction.PUBLISHED).count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_returning_to_draft_discards_the_pending_change(publisher, seed, pending):
+    publisher.post(
+        reverse("admin:qualifications_qualification_changelist"),
+        {"action": "return_to_draft", "_selected_action": [seed.pk]},
+    )
+
+    assert not PendingChange.objects.exists()
+    event = ReviewEvent.objects.get()
+    assert (event.action, event.text) == (ReviewAction.DISCARDED, "Returned to draft.")
+
+
+def test_a_long_title_is_shortened_in_the_email_subject_never_refused(
+    editor, publisher, seed, pending, mailoutbox, django_capture_on_commit_callbacks
+):
+    Qualification.objects.filter(pk=seed.pk).update(title="Mediation " * 20)
+    limit = Notification._meta.get_field("subject").max_length
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = step(editor, seed, "submit", "")
+
+    assert response.status_code == 302
+    [message] = mailoutbox
+    assert len(message.subject) == limit
+    assert message.subject.endswith("…")
