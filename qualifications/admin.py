@@ -1,5 +1,6 @@
 import secrets
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -11,7 +12,9 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -378,10 +381,10 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
 
     def _reviewed(self, request, qualification, view, *, show_pending=True):
         """Runs `view` (the change form, or a restore) over the qualification as its pending change
-        makes it (unless not `show_pending`). A Publisher's save is written (publishing the pending
-        change); anything else is rolled back, an Editor's save (or a "Save for review") kept as
-        the pending change."""
-        request.keeping_for_review = not (
+        makes it (unless not `show_pending`). A save is written (a Publisher's publishing the
+        pending change; any save of a draft); anything else is rolled back, an Editor's save of a
+        public qualification (or a "Save for review") kept as the pending change."""
+        request.keeping_for_review = reviews.is_reviewed(qualification) and not (
             can_publish(request.user) and "_save_for_review" not in request.POST
         )
         data = None
@@ -574,15 +577,25 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
                     "only a publisher can restore it.",
                 )
                 return self._redirect_to_history(qualification)
-        view = super().revision_view
-        if not reviews.is_reviewed(qualification):
-            return view(request, object_id, version_id, extra_context)
-        return self._reviewed(
-            request,
-            qualification,
-            lambda: view(request, object_id, version_id, extra_context),
-            show_pending=False,
-        )
+        if qualification is None:
+            raise PermissionDenied
+        context = {**(extra_context or {}), "title": f"Restore {version.object_repr}"}
+        context["revert"] = True
+
+        def view():
+            # As reversion's own view, but reverting only this qualification and its rows.
+            reviews.write(qualification, reviews.kept(version), publication=True)
+            with self.create_revision(request):
+                response = self.changeform_view(request, object_id, request.path, context)
+                if request.method == "POST" and response.status_code == 302:
+                    when = date_format(timezone.localtime(version.revision.date_created))
+                    reversion.set_comment(f"Restored the version saved on {when}.")
+            response.template_name = self.revision_form_template or (
+                self._reversion_get_template_list("revision_form.html")
+            )
+            return response
+
+        return self._reviewed(request, qualification, view, show_pending=False)
 
     def recover_view(self, request, version_id, extra_context=None):
         if not can_publish(request.user):

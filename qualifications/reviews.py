@@ -13,8 +13,10 @@ Each step of the review is recorded (models.ReviewEvent) and told to whom it con
 """
 
 import contextlib
+import json
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -226,14 +228,16 @@ def form_url(qualification):
     return reverse("admin:qualifications_qualification_change", args=[qualification.pk])
 
 
-def write(qualification, data):
-    """Write `data` (from capture()) over `qualification` and its rows, save for when the public
-    sees it (Qualification.PUBLICATION_FIELDS), which stays as it is now."""
+def write(qualification, data, *, publication=False):
+    """Write `data` (from capture() or kept()) over `qualification` and its rows; when the public
+    sees it (Qualification.PUBLICATION_FIELDS) stays as it is now unless `publication`."""
     objects = list(serializers.deserialize("json", data))
     [written] = [obj for obj in objects if type(obj.object) is Qualification]
-    live = Qualification.objects.values(*Qualification.PUBLICATION_FIELDS).get(pk=qualification.pk)
-    for name, value in live.items():
-        setattr(written.object, name, value)
+    if not publication:
+        fields = Qualification.PUBLICATION_FIELDS
+        live = Qualification.objects.values(*fields).get(pk=qualification.pk)
+        for name, value in live.items():
+            setattr(written.object, name, value)
     written.save()
     group_keys = {}
     for model in ROW_MODELS:
@@ -265,6 +269,21 @@ def write(qualification, data):
             row.save()
             if model is UnitGroup:
                 group_keys[old] = row.object.pk
+
+
+def kept(version):
+    """The qualification a reversion `version` keeps, with its own rows from the same revision,
+    as write() takes it: never the other qualifications, units or employers saved in that
+    revision (an import keeps a thousand qualifications in one), which a restore must not
+    touch."""
+    pk = int(version.object_id)
+    row_types = ContentType.objects.get_for_models(*ROW_MODELS).values()
+    objects = json.loads(version.serialized_data)
+    for row in version.revision.version_set.filter(content_type__in=row_types):
+        [obj] = json.loads(row.serialized_data)
+        if obj["fields"]["qualification"] == pk:
+            objects.append(obj)
+    return json.dumps(objects)
 
 
 def _record(change, action, user, text):

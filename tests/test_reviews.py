@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from reversion.models import Version
 
-from qualifications import reviews
+from qualifications import reviews, services
 from qualifications.choices import GroupRule, ReviewAction, ReviewState, Status
 from qualifications.models import (
     Audience,
+    Employer,
     Notification,
     PendingChange,
     Qualification,
@@ -24,7 +25,14 @@ from qualifications.models import (
     Unit,
 )
 
-from .factories import AudienceFactory, QualificationFactory, UnitFactory, give_units
+from .factories import (
+    AudienceFactory,
+    EmployerFactory,
+    EmployerSupportFactory,
+    QualificationFactory,
+    UnitFactory,
+    give_units,
+)
 from .html import form_data, select
 
 FORM_ID = "qualification_form"
@@ -641,3 +649,22 @@ def test_a_long_title_is_shortened_in_the_email_subject_never_refused(
     [message] = mailoutbox
     assert len(message.subject) == limit
     assert message.subject.endswith("…")
+
+
+def test_a_restore_reverts_only_its_qualification_never_others_saved_with_it(publisher, client, db):
+    first, second = QualificationFactory(title="First"), QualificationFactory(title="Second")
+    AudienceFactory(qualification=first)
+    employer = EmployerFactory(name="Moat Housing")
+    EmployerSupportFactory(qualification=first, employer=employer)
+    services.qualifications_saved([first.pk, second.pk], comment="Imported.")
+    version = Version.objects.get_for_object(first).first()
+    Qualification.objects.filter(pk=second.pk).update(title="Second, renamed since")
+    employer.name = "Moat Homes"
+    services.shared_save(employer)
+    url = reverse("admin:qualifications_qualification_revision", args=[first.pk, version.pk])
+
+    response = publisher.post(url, opened_form(publisher, first, url) | {"_save": "Save"})
+
+    assert response.status_code == 302
+    assert Qualification.objects.get(pk=second.pk).title == "Second, renamed since"
+    assert Employer.objects.get(pk=employer.pk).name == "Moat Homes"
