@@ -348,7 +348,9 @@ if not EMAIL_URL:
     )
 _email = env.email_url_config(EMAIL_URL)
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
-if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {"file_path": _email["EMAIL_FILE_PATH"]}
+elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {
         "host": _email["EMAIL_HOST"],
         "port": _email["EMAIL_PORT"],

@@ -101,3 +101,23 @@ def test_healthz_reports_an_unreachable_database(client, monkeypatch):
     response = client.get("/healthz")
 
     assert response.status_code == 503
+
+
+def test_production_sends_email_through_the_server_email_url_names():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.core.mail import mailers; m = mailers.default; "
+        "print(type(m).__name__, m.host, m.port, m.use_tls, m.username, m.timeout)",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "EmailBackend",
+        "smtp.example.org",
+        "587",
+        "True",
+        "site",
+        "10",
+    ]
