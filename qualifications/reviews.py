@@ -242,6 +242,15 @@ def write(qualification, data, *, publication=False):
     group_keys = {}
     for model in ROW_MODELS:
         rows = [obj for obj in objects if type(obj.object) is model]
+        for field in model._meta.concrete_fields:
+            # A row naming a unit or employer deleted since is left out.
+            if field.many_to_one and field.name not in ("qualification", "group"):
+                named = {getattr(row.object, field.attname) for row in rows}
+                there = field.related_model.objects.filter(pk__in=named).values_list(
+                    "pk", flat=True
+                )
+                there = set(there)
+                rows = [row for row in rows if getattr(row.object, field.attname) in there]
         keys = [row.object.pk for row in rows]
         model.objects.filter(qualification=qualification).exclude(pk__in=keys).delete()
         # A row new in `data` whose key another qualification's row has taken since (SQLite

@@ -668,3 +668,25 @@ def test_a_restore_reverts_only_its_qualification_never_others_saved_with_it(pub
     assert response.status_code == 302
     assert Qualification.objects.get(pk=second.pk).title == "Second, renamed since"
     assert Employer.objects.get(pk=employer.pk).name == "Moat Homes"
+
+
+def test_a_pending_change_naming_an_employer_deleted_since_is_shown_and_published_without_it(
+    editor, publisher, client, seed
+):
+    employer = EmployerFactory(name="Gone Housing")
+    data = opened_form(editor, seed)
+    total = int(data["employer_supports-TOTAL_FORMS"])
+    data |= {
+        "employer_supports-TOTAL_FORMS": str(total + 1),
+        f"employer_supports-{total}-employer": str(employer.pk),
+        f"employer_supports-{total}-order": "9",
+    }
+    data["overview"] += f"\n\n{NEW_SENTENCE}"
+    editor.post(change_url(seed), data | {"_save": "Save"})
+    employer.delete()
+
+    assert publisher.get(review_url(seed)).status_code == 200
+    step(publisher, seed, "publish")
+
+    assert NEW_SENTENCE in public_text(client, seed)
+    assert not seed.employer_supports.filter(employer__name="Gone Housing").exists()
