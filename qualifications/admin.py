@@ -452,6 +452,7 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             "title": f"Review the change to {qualification}",
             "change": change,
             "seen": reviews.edit_stamp(change),
+            "published_since": reviews.published_since(change),
             "changes": reviews.changes(qualification, change),
             "form": form,
             "can_submit": may_change and change.state != ReviewState.SUBMITTED,

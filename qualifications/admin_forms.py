@@ -2,7 +2,6 @@
 published that a learner would find missing."""
 
 import hashlib
-from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,15 +19,6 @@ from .models import (
     standard_fee_overlaps,
 )
 from .units import Group, Structure, structure_problems
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Someone saved the qualification while this form was open."""
-
-    saved_by: str
-    saved_at: object  # a datetime, or None if no version records it
-    changes: list  # of history.Change, from the version the form was opened on to now
 
 
 class QualificationAdminForm(forms.ModelForm):
@@ -71,8 +61,8 @@ class QualificationAdminForm(forms.ModelForm):
             started_from = None
             if opened_version.isdigit():
                 started_from = versions.filter(pk=opened_version).first()
-            self.conflict = Conflict(
-                saved_by=_name(latest.revision.user),
+            self.conflict = history.Conflict(
+                saved_by=history.saved_by(latest.revision.user),
                 saved_at=latest.revision.date_created,
                 changes=history.differences(
                     history.version_snapshot(started_from), history.current_snapshot(self.instance)
@@ -82,7 +72,9 @@ class QualificationAdminForm(forms.ModelForm):
             )
         elif pending is not None:
             # Someone saved the pending change meanwhile: what it was is not kept.
-            self.conflict = Conflict(_name(pending.editor), pending.updated_at, [])
+            self.conflict = history.Conflict(
+                history.saved_by(pending.editor), pending.updated_at, []
+            )
         else:
             return  # the pending change was published or discarded: the form still holds it
         # Saving again after reading the changes is a deliberate merge: let it through.
@@ -157,12 +149,6 @@ class FeeLineFormSet(LabelledInlineFormSet):
                 "Another standard qualification fee applies on some of these days: end one "
                 "before the other starts.",
             )
-
-
-def _name(user):
-    if user is None:
-        return "An import or a script"
-    return user.get_full_name() or user.get_username()
 
 
 # UNITS: a qualification's groups and their units are edited in two inlines, checked together

@@ -44,6 +44,16 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Someone saved the qualification meanwhile: while a form was open, or since a pending
+    change was started."""
+
+    saved_by: str
+    saved_at: object  # a datetime, or None if no version records it
+    changes: list  # of Change, from the version one started from to now
+
+
+@dataclass(frozen=True)
 class Change:
     label: str
     before: object  # text for a field, a list of lines for rows
@@ -125,6 +135,13 @@ def differences(before, after):
         if before.rows.get(section, []) != lines
     ]
     return changes
+
+
+def saved_by(user):
+    """Who saved a version, as staff read it."""
+    if user is None:
+        return "An import or a script"
+    return user.get_full_name() or user.get_username()
 
 
 def versions_of(qualification):

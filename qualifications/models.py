@@ -1080,6 +1080,14 @@ class PendingChange(models.Model):
     )
     comment = models.TextField(blank=True, help_text="The Editor's, with the submission.")
     reason = models.TextField(blank=True, help_text="The Publisher's, when sent back.")
+    base_version = models.ForeignKey(
+        "reversion.Version",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        help_text="The published version it was started from: what changed there since, "
+        "publishing it may undo.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

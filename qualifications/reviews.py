@@ -96,6 +96,20 @@ def changes(qualification, change=None):
     return history.differences(live, pending)
 
 
+def published_since(change):
+    """A history.Conflict: who saved the published version since `change` was started, when,
+    and what they changed, which publishing it may undo; None if no one did."""
+    latest = history.versions_of(change.qualification).first()
+    base = change.base_version
+    if base is None or latest is None or latest.pk == base.pk:
+        return None
+    return history.Conflict(
+        history.saved_by(latest.revision.user),
+        latest.revision.date_created,
+        history.differences(history.version_snapshot(base), history.version_snapshot(latest)),
+    )
+
+
 # THE STEPS: each in one transaction, recorded as a ReviewEvent, its emails sent once it commits.
 # `origin` (the site's scheme and host) makes the emails' links.
 
@@ -108,7 +122,9 @@ def keep(qualification, data, *, user):
     the history shows."""
     with transaction.atomic():
         change = PendingChange.objects.select_for_update().filter(qualification=qualification)
-        change = change.first() or PendingChange(qualification=qualification)
+        change = change.first() or PendingChange(
+            qualification=qualification, base_version=history.versions_of(qualification).first()
+        )
         change.data, change.editor = data, user
         if change.state == ReviewState.SUBMITTED:
             change.state = ReviewState.EDITING

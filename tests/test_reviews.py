@@ -690,3 +690,25 @@ def test_a_pending_change_naming_an_employer_deleted_since_is_shown_and_publishe
 
     assert NEW_SENTENCE in public_text(client, seed)
     assert not seed.employer_supports.filter(employer__name="Gone Housing").exists()
+
+
+def test_the_review_page_warns_of_what_was_published_since_the_change_began(
+    publisher, seed, submitted
+):
+    seed.refresh_from_db()
+    seed.title = "Interpersonal Mediation, renamed by the Register"
+    services.qualification_save(seed, comment="Imported.")
+
+    page = publisher.get(review_url(seed)).text
+
+    [warning] = select(page, "div", id="published-since")
+    assert "An import or a script saved it on" in warning.text
+    rows = rows_of(page, "published-since-changes")
+    assert [row.startswith("Title") for row in rows] == [True]
+    assert "renamed by the Register" in rows[0]
+
+
+def test_the_review_page_gives_no_warning_when_nothing_was_published_since(
+    publisher, seed, submitted
+):
+    assert select(publisher.get(review_url(seed)).text, "div", id="published-since") == []
