@@ -40,7 +40,8 @@ def queue(event, users, subject, body):
 def send(notifications=None):
     """Send each unsent message of `notifications` (a QuerySet; default every unsent one), one
     sender at a time; returns (sent, failed) counts. A message fails after the mail server's
-    timeout (EMAIL_TIMEOUT) at most, and is then kept with its error."""
+    timeout (EMAIL_TIMEOUT) at most, and is then kept with its error; the rest wait for the next
+    try, so a server that does not answer holds a request up for one timeout, not one each."""
     notifications = Notification.objects.all() if notifications is None else notifications
     sent = failed = 0
     for pk in notifications.filter(sent_at=None).order_by("pk").values_list("pk", flat=True):
@@ -61,6 +62,7 @@ def send(notifications=None):
                 claimed_until=None, attempts=notification.attempts + 1, last_error=str(error)[:500]
             )
             failed += 1
+            break
         else:
             Notification.objects.filter(pk=pk).update(
                 sent_at=timezone.now(), claimed_until=None, attempts=notification.attempts + 1

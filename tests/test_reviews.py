@@ -712,3 +712,18 @@ def test_the_review_page_gives_no_warning_when_nothing_was_published_since(
     publisher, seed, submitted
 ):
     assert select(publisher.get(review_url(seed)).text, "div", id="published-since") == []
+
+
+def test_a_mail_server_that_fails_is_tried_once_per_send_the_rest_wait(
+    editor, publisher, seed, pending, settings, roles
+):
+    from .conftest import staff_client
+
+    staff_client("Publisher", "petra")
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailingBackend"}}
+    step(editor, seed, "submit", "")
+
+    with pytest.raises(Exception, match="1 email could not be sent"):
+        call_command("send_notifications", verbosity=0)
+
+    assert sorted(Notification.objects.values_list("attempts", flat=True)) == [0, 1]
