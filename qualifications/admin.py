@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -44,7 +44,7 @@ from .models import (
     UnitMembership,
 )
 from .permissions import can_publish
-from .site import site_origin
+from .site import absolute_url, site_origin
 
 # How long an uploaded file waits for its confirmation, and how many rows of each kind the preview
 # lists (it counts them all).
@@ -481,8 +481,10 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
         messages.success(request, f"The change to {change.qualification} is {done}.")
         return redirect(reviews.form_url(change.qualification))
 
-    def preview_view(self, request, object_id):
-        """The public page as the pending change would make it, marked as a preview, never kept."""
+    def preview_view(self, request, object_id, factsheet=False):
+        """The public page, or its factsheet, as the pending change would make it, marked as a
+        preview, never kept."""
+        from .factsheets import render_factsheet
         from .views import QualificationDetailView
 
         qualification = self.get_object(request, unquote(object_id))
@@ -490,10 +492,15 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             raise PermissionDenied
         request.GET = QueryDict()  # no ?from=: nothing of the catalogue is worked out here
         with reviews.applied(qualification) as change:
-            slug = Qualification.objects.values_list("slug", flat=True).get(pk=qualification.pk)
-            request.pending_preview = change
-            response = QualificationDetailView.as_view()(request, slug=slug)
-            response.render()
+            if factsheet:
+                shown = Qualification.objects.for_detail_page().get(pk=qualification.pk)
+                page_url = absolute_url(request, shown.get_absolute_url())
+                response = HttpResponse(render_factsheet(shown, page_url), "application/pdf")
+            else:
+                slug = Qualification.objects.values_list("slug", flat=True).get(pk=qualification.pk)
+                request.pending_preview = change
+                response = QualificationDetailView.as_view()(request, slug=slug)
+                response.render()
         add_never_cache_headers(response)
         return response
 
@@ -525,7 +532,16 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="qualifications_qualification_preview",
         )
-        return [compare, review, preview, import_register, import_units, *super().get_urls()]
+        preview_factsheet = path(
+            "<path:object_id>/preview/factsheet.pdf",
+            self.admin_site.admin_view(self.preview_view),
+            {"factsheet": True},
+            name="qualifications_qualification_preview_factsheet",
+        )
+        return [
+            *(compare, review, preview, preview_factsheet, import_register, import_units),
+            *super().get_urls(),
+        ]
 
     def history_view(self, request, object_id, extra_context=None):
         qualification = self.get_object(request, object_id)

@@ -238,6 +238,10 @@ class QualificationDetailView(DetailView):
         pending_preview = getattr(self.request, "pending_preview", None)
         return context | {
             "pending_preview": pending_preview,
+            "pending_factsheet_url": pending_preview
+            and reverse(
+                "admin:qualifications_qualification_preview_factsheet", args=[self.object.pk]
+            ),
             "pending_change_url": self.pending_change_url() if not pending_preview else None,
             "structured_data": structured_data.credential(self.object, url),
             "came_from": came_from,

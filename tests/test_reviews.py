@@ -3,6 +3,7 @@ kept as a pending change, submitted, sent back with a reason or published by a P
 step recorded and emailed once."""
 
 import datetime
+import io
 import smtplib
 from decimal import Decimal
 
@@ -727,3 +728,26 @@ def test_a_mail_server_that_fails_is_tried_once_per_send_the_rest_wait(
         call_command("send_notifications", verbosity=0)
 
     assert sorted(Notification.objects.values_list("attempts", flat=True)) == [0, 1]
+
+
+def pdf_text(content):
+    from pypdf import PdfReader
+
+    return " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+
+def test_the_preview_links_a_factsheet_with_the_pending_change_the_public_one_keeps_the_live(
+    editor, client, seed, pending
+):
+    page = editor.get(reverse("admin:qualifications_qualification_preview", args=[seed.pk])).text
+    [link] = [a.attrs["href"] for a in select(page, "a") if "download" in a.attrs]
+
+    preview = editor.get(link)
+
+    assert link == reverse("admin:qualifications_qualification_preview_factsheet", args=[seed.pk])
+    assert preview["Content-Type"] == "application/pdf"
+    assert "no-store" in preview["Cache-Control"]
+    assert NEW_SENTENCE in pdf_text(preview.content)
+    assert NEW_SENTENCE not in pdf_text(client.get(seed.get_factsheet_url()).content)
