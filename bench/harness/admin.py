@@ -72,6 +72,20 @@ class Staff:
         if status != 302:
             raise RuntimeError(f"saving {url} answered {status}: the form had errors")
 
+    def open(self, url):
+        """GET `url`; raise unless it answers 200."""
+        status = self._request("GET", url)[0]
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+
+    def step(self, url, step, text=""):
+        """Take `step` on the review page at `url`, as its form posts it; raise unless done."""
+        fields = [f for f in self._form(url, None) if f[0] in {"csrfmiddlewaretoken", "seen"}]
+        fields = list({name: [name, value] for name, value in fields}.values())
+        status = self._request("POST", url, [*fields, ["step", step], ["text", text]])[0]
+        if status != 302:
+            raise RuntimeError(f"{step} on {url} answered {status}")
+
     def upload(self, model_path, pk, files, **changes):
         """Save the change form of object `pk` with `changes` and `files` ({field: (file name,
         bytes)}) uploaded; raise if it is not saved."""
