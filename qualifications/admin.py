@@ -757,7 +757,16 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     def publish(self, request, queryset):
         changes = PendingChange.objects.filter(qualification__in=queryset)
         for change in changes.select_related("qualification", "editor"):
-            reviews.publish(change, user=request.user, origin=site_origin(request))
+            try:
+                reviews.publish(change, user=request.user, origin=site_origin(request))
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"The pending change to {change.qualification} was not published: "
+                    f"{' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+                continue
             self.message_user(
                 request,
                 f"The pending change to {change.qualification} is published.",

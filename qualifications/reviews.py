@@ -184,6 +184,14 @@ def publish(change, *, user, origin):
     """Publish `change`: written over the live qualification through the write path, a version in
     its history; its Editor is told."""
     _require_publisher(user)
+    objects = serializers.deserialize("json", change.data)
+    [written] = [obj.object for obj in objects if type(obj.object) is Qualification]
+    if taken := taken_since(change.qualification, written):
+        labels = [Qualification._meta.get_field(name).verbose_name for name in taken]
+        raise ValidationError(
+            f"Another qualification has taken the {' and '.join(labels)} this change gives it: "
+            "change it in the form, then publish."
+        )
     with transaction.atomic():
         qualification = change.qualification
         write(qualification, change.data)
@@ -249,9 +257,11 @@ def write(qualification, data, *, publication=False):
     sees it (Qualification.PUBLICATION_FIELDS) stays as it is now unless `publication`."""
     objects = list(serializers.deserialize("json", data))
     [written] = [obj for obj in objects if type(obj.object) is Qualification]
+    kept_live = taken_since(qualification, written.object)
     if not publication:
-        fields = Qualification.PUBLICATION_FIELDS
-        live = Qualification.objects.values(*fields).get(pk=qualification.pk)
+        kept_live += Qualification.PUBLICATION_FIELDS
+    if kept_live:
+        live = Qualification.objects.values(*kept_live).get(pk=qualification.pk)
         for name, value in live.items():
             setattr(written.object, name, value)
     written.save()
@@ -294,6 +304,17 @@ def write(qualification, data, *, publication=False):
             row.save()
             if model is UnitGroup:
                 group_keys[old] = row.object.pk
+
+
+def taken_since(qualification, written):
+    """The unique fields (address, number) `written` gives `qualification` that another
+    qualification has taken since: the live values stay, so the change can still be shown."""
+    others = Qualification.objects.exclude(pk=qualification.pk)
+    return [
+        name
+        for name in ("slug", "qualification_number")
+        if others.filter(**{name: getattr(written, name)}).exists()
+    ]
 
 
 def kept(version):

@@ -751,3 +751,20 @@ def test_the_preview_links_a_factsheet_with_the_pending_change_the_public_one_ke
     assert "no-store" in preview["Cache-Control"]
     assert NEW_SENTENCE in pdf_text(preview.content)
     assert NEW_SENTENCE not in pdf_text(client.get(seed.get_factsheet_url()).content)
+
+
+def test_an_address_taken_since_keeps_the_change_readable_and_refuses_to_publish_it(
+    editor, publisher, client, seed
+):
+    data = opened_form(editor, seed)
+    data |= {"slug": "mediation-l4", "overview": data["overview"] + f"\n\n{NEW_SENTENCE}"}
+    editor.post(change_url(seed), data | {"_save": "Save"})
+    QualificationFactory(slug="mediation-l4")
+
+    review = publisher.get(review_url(seed))
+    refused = step(publisher, seed, "publish")
+
+    assert review.status_code == 200
+    assert "Another qualification has taken the slug" in refused.text
+    assert PendingChange.objects.filter(qualification=seed).exists()
+    assert NEW_SENTENCE not in public_text(client, seed)
