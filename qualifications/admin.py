@@ -507,39 +507,29 @@ class QualificationAdmin(WritePathMixin, VersionAdmin):
     # History: compare two versions; restoring a version with another status is for publishers.
 
     def get_urls(self):
-        compare = path(
-            "<path:object_id>/history/compare/",
-            self.admin_site.admin_view(self.compare_view),
-            name="qualifications_qualification_compare",
-        )
-        import_register = path(
-            "import/",
-            self.admin_site.admin_view(self.import_register_view),
-            name="qualifications_qualification_import",
-        )
-        import_units = path(
-            "import-units/",
-            self.admin_site.admin_view(self.import_units_view),
-            name="qualifications_qualification_import_units",
-        )
-        review = path(
-            "<path:object_id>/review/",
-            self.admin_site.admin_view(self.review_view),
-            name="qualifications_qualification_review",
-        )
-        preview = path(
-            "<path:object_id>/preview/",
-            self.admin_site.admin_view(self.preview_view),
-            name="qualifications_qualification_preview",
-        )
-        preview_factsheet = path(
-            "<path:object_id>/preview/factsheet.pdf",
-            self.admin_site.admin_view(self.preview_view),
-            {"factsheet": True},
-            name="qualifications_qualification_preview_factsheet",
-        )
+        own = [
+            ("<path:object_id>/history/compare/", self.compare_view, {}, "compare"),
+            ("<path:object_id>/review/", self.review_view, {}, "review"),
+            ("<path:object_id>/preview/", self.preview_view, {}, "preview"),
+            (
+                "<path:object_id>/preview/factsheet.pdf",
+                self.preview_view,
+                {"factsheet": True},
+                "preview_factsheet",
+            ),
+            ("import/", self.import_register_view, {}, "import"),
+            ("import-units/", self.import_units_view, {}, "import_units"),
+        ]
         return [
-            *(compare, review, preview, preview_factsheet, import_register, import_units),
+            *(
+                path(
+                    route,
+                    self.admin_site.admin_view(view),
+                    kwargs,
+                    name=f"qualifications_qualification_{name}",
+                )
+                for route, view, kwargs, name in own
+            ),
             *super().get_urls(),
         ]
 
