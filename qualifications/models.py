@@ -33,14 +33,8 @@ from .choices import (
     Status,
     UnitLevel,
 )
-from .querysets import (
-    DocumentQuerySet,
-    QualificationQuerySet,
-    fee_change_moment,
-    fee_dates_after,
-    start_of_day,
-    start_of_day_after,
-)
+from .querysets import DocumentQuerySet, QualificationQuerySet
+from .schedule import fee_change_moment, fee_dates_after, start_of_day, start_of_day_after
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from . import search
 from .choices import Level, Status
 from .permissions import can_preview
+from .schedule import fee_change_moment, start_of_day, start_of_day_after
 
 # What Qualification.objects.keeping() reads.
 KEEPING = {"id", "slug", "updated_at", "status", "live_from", "live_until"}
@@ -53,34 +54,6 @@ def _filter_columns(level, subject_area, awarding_organisation):
     return {column: value for column, value in filters.items() if value is not None}
 
 
-def start_of_day_after(date):
-    """The moment a page starts saying that `date` (a certification end date) has passed."""
-    return start_of_day(date + datetime.timedelta(days=1))
-
-
-def start_of_day(date):
-    """The moment `date` begins, where the site is (settings.TIME_ZONE)."""
-    return timezone.make_aware(datetime.datetime.combine(date, datetime.time()))
-
-
-def fee_dates_after(fees, today):
-    """Of `fees`, the first date after `today` one starts, and the first end date from `today`
-    on (the fee stops the day after it), each None if there is none."""
-    starts = [fee.starts_on for fee in fees if fee.starts_on > today]
-    ends = [fee.ends_on for fee in fees if fee.ends_on is not None and fee.ends_on >= today]
-    return min(starts, default=None), min(ends, default=None)
-
-
-def fee_change_moment(next_start, next_end):
-    """The moment the fees shown next change, given fee_dates_after()'s dates, or None."""
-    moments = []
-    if next_start is not None:
-        moments.append(start_of_day(next_start))
-    if next_end is not None:
-        moments.append(start_of_day_after(next_end))
-    return min(moments, default=None)
-
-
 def _live(now):
     # What published() means, as one condition.
     return (
@@ -88,6 +61,11 @@ def _live(now):
         & (Q(live_from__isnull=True) | Q(live_from__lte=now))
         & (Q(live_until__isnull=True) | Q(live_until__gt=now))
     )
+
+
+def _first(queryset, field, **after):
+    # The least value of `field` among those of `queryset` matching `after`, or None.
+    return queryset.filter(**after).order_by(field).values_list(field, flat=True).first()
 
 
 class QualificationQuerySet(models.QuerySet):
@@ -109,55 +87,35 @@ class QualificationQuerySet(models.QuerySet):
 
     def next_scheduled_change(self, now=None):
         """The next time a published qualification goes live or is withdrawn, its page starts
-        saying its certification end date has passed (the start of the day after it), or one of
-        its fees starts or ends, or None.
+        saying its certification end date has passed (the start of the day after it), one of its
+        fees starts or ends, or a new version of one of its documents takes effect, or None.
 
         One look-up in an index per date (see the model's indexes), not a scan of the catalogue:
         every change to the catalogue asks (services.catalogue_changed).
         """
+        from .models import Document, FeeLine
+
         now = now or timezone.now()
+        today = timezone.localdate(now)
         published = self.filter(status=Status.PUBLISHED)
-
-        def first(field, **after):
-            return published.filter(**after).order_by(field).values_list(field, flat=True).first()
-
-        moments = [
-            first("live_from", live_from__gt=now),
-            first("live_until", live_until__gt=now),
-        ]
-        certification_end = first(
-            "certification_end_date", certification_end_date__gte=timezone.localdate(now)
-        )
-        if certification_end is not None:
-            moments.append(start_of_day_after(certification_end))
-        moments.append(fee_change_moment(*self._next_fee_dates(timezone.localdate(now))))
+        fees = FeeLine.objects.filter(qualification__in=published.values("pk"))
         # A document's new version taking effect changes the open data and the CSV.
-        from .models import Document
-
-        document_date = (
-            Document.objects.filter(
-                qualification__in=published, effective_from__gt=timezone.localdate(now)
-            )
-            .order_by("effective_from")
-            .values_list("effective_from", flat=True)
-            .first()
-        )
-        if document_date is not None:
+        documents = Document.objects.filter(qualification__in=published)
+        moments = [
+            _first(published, "live_from", live_from__gt=now),
+            _first(published, "live_until", live_until__gt=now),
+            fee_change_moment(
+                _first(fees, "starts_on", starts_on__gt=today),
+                _first(fees, "ends_on", ends_on__gte=today),
+            ),
+        ]
+        if certification_end := _first(
+            published, "certification_end_date", certification_end_date__gte=today
+        ):
+            moments.append(start_of_day_after(certification_end))
+        if document_date := _first(documents, "effective_from", effective_from__gt=today):
             moments.append(start_of_day(document_date))
         return min(filter(None, moments), default=None)
-
-    def _next_fee_dates(self, today):
-        # As fee_dates_after(), over the fees of the published ones among these.
-        from .models import FeeLine
-
-        fees = FeeLine.objects.filter(
-            qualification__in=self.filter(status=Status.PUBLISHED).values("pk")
-        )
-
-        def first(field, **after):
-            return fees.filter(**after).order_by(field).values_list(field, flat=True).first()
-
-        return first("starts_on", starts_on__gt=today), first("ends_on", ends_on__gte=today)
 
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)
