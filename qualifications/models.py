@@ -348,6 +348,7 @@ class Qualification(models.Model):
                     "awarding_organisation",
                     "live_from",
                     "live_until",
+                    *OFFERED_IN,
                 ],
                 name="qualification_facets_idx",
             ),

@@ -29,18 +29,23 @@ class CatalogueFacets:
     # the public has seen (published or withdrawn; not drafts, nor those not yet live).
     known_subject_areas: frozenset = frozenset()
     known_awarding_organisations: dict = None  # pk: name
-    # How many published qualifications have each (level, subject area, organisation pk).
+    # How many published qualifications have each (level, subject area, organisation pk,
+    # frozenset of the fields saying where they are offered that are true).
     live_counts: dict = None
 
-    def count(self, *, level=None, subject_area="", awarding_organisation=None):
-        """How many published qualifications match the filters (None or "" leaves one out), from
-        the counts above: a listing without a search needs no count of its own."""
+    def count(self, *, level=None, subject_area="", awarding_organisation=None, offered_in=""):
+        """How many published qualifications match the filters (None or "" leaves one out; see
+        filter_by()), from the counts above: a listing without a search needs no count of its
+        own."""
         return sum(
             number
-            for (row_level, row_subject_area, row_organisation), number in self.live_counts.items()
+            for (row_level, row_subject, row_organisation, row_offered), number in (
+                self.live_counts.items()
+            )
             if level in (None, row_level)
-            and subject_area in ("", row_subject_area)
+            and subject_area in ("", row_subject)
             and awarding_organisation in (None, row_organisation)
+            and (not offered_in or offered_in in row_offered)
         )
 
 
@@ -149,7 +154,10 @@ class QualificationQuerySet(models.QuerySet):
 
     def catalogue_facets(self, now=None):
         """The levels, subject areas and awarding organisations of the published ones among
-        these, how many have each combination, and those the public has seen, in one query."""
+        these, how many have each combination (with where they are offered), and those the
+        public has seen, in one query."""
+        from .models import OFFERED_IN, AwardingOrganisation
+
         now = now or timezone.now()
         # The distinct values and their counts first, read from the facets index on either
         # database; the few organisations' names after, rather than a join for every row.
@@ -158,25 +166,24 @@ class QualificationQuerySet(models.QuerySet):
             .exclude(status=Status.PUBLISHED, live_from__gt=now)
             .annotate(live=ExpressionWrapper(_live(now), output_field=BooleanField()))
             .order_by()
-            .values_list("live", "level", "subject_area", "awarding_organisation_id")
+            .values_list("live", "level", "subject_area", "awarding_organisation_id", *OFFERED_IN)
             .annotate(number=Count("*"))
         )
         levels, subject_areas, organisation_ids = set(), set(), set()
         known_subject_areas, known_organisation_ids = set(), set()
         live_counts = {}
-        for live, level, subject_area, organisation_id, number in rows:
+        for live, level, subject_area, organisation_id, *offered_in, number in rows:
             known_organisation_ids.add(organisation_id)
             if subject_area:
                 known_subject_areas.add(subject_area)
             if live:
-                key = (level, subject_area, organisation_id)
+                offered = frozenset(f for f, yes in zip(OFFERED_IN, offered_in, strict=True) if yes)
+                key = (level, subject_area, organisation_id, offered)
                 live_counts[key] = live_counts.get(key, 0) + number
                 levels.add(level)
                 if subject_area:
                     subject_areas.add(subject_area)
                 organisation_ids.add(organisation_id)
-        from .models import AwardingOrganisation
-
         known_organisations = dict(
             AwardingOrganisation.objects.filter(pk__in=known_organisation_ids).values_list(
                 "pk", "name"

@@ -169,12 +169,13 @@ class QualificationListView(ListView):
         criteria = self.search.criteria
         if criteria.q:
             kwargs["limit"] = settings.CATALOGUE_SEARCH_LIMIT
-        elif not criteria.offered_in:
+        else:
             # A listing is counted from the filters' values, kept per version.
             kwargs["count"] = self.facets.count(
                 level=criteria.level,
                 subject_area=criteria.subject,
                 awarding_organisation=criteria.organisation,
+                offered_in=OFFERED_IN_FIELDS.get(criteria.offered_in, ""),
             )
         return super().get_paginator(queryset, per_page, **kwargs)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qualifications import search, services
 from qualifications.choices import Level, Status
+from qualifications.forms import OFFERED_IN_FIELDS
 from qualifications.models import AwardingOrganisation, Employer, Qualification
 
 from .conftest import KEPT_VERSION_QUERIES, SEED_SLUG, clear_caches
@@ -99,6 +100,9 @@ def test_a_listing_counts_exactly_what_its_filters_match(client, db):
             status=[Status.PUBLISHED, Status.DRAFT, Status.WITHDRAWN][0 if n % 5 else n % 3],
             live_from=now + datetime.timedelta(days=1) if n % 7 == 3 else None,
             live_until=now - datetime.timedelta(days=1) if n % 11 == 5 else None,
+            # Offered in Wales, not, or not known; internationally in every fourth.
+            offered_in_wales=[True, False, None][n % 3],
+            offered_internationally=n % 4 == 0,
         )
     published = Qualification.objects.published()
 
@@ -108,11 +112,14 @@ def test_a_listing_counts_exactly_what_its_filters_match(client, db):
         {"subject": "Law"},
         {"organisation": organisations[1].pk},
         {"level": 4, "subject": "Care", "organisation": organisations[0].pk},
+        {"offered_in": "wales"},
+        {"offered_in": "internationally", "level": 2},
     ]:
         expected = published.filter_by(
             level=params.get("level"),
             subject_area=params.get("subject"),
             awarding_organisation=params.get("organisation"),
+            offered_in=OFFERED_IN_FIELDS.get(params.get("offered_in"), ""),
         ).count()
         response = client.get("/", params)
 
@@ -267,11 +274,13 @@ def test_the_catalogue_runs_a_fixed_number_of_queries(client, db, django_assert_
             awarding_organisation=organisations[n % 5],
             level=[Level.LEVEL_2, Level.LEVEL_3, Level.LEVEL_4][n % 3],
             subject_area=["Law", "Care"][n % 2],
+            offered_in_wales=n % 2 == 0,
         )
 
     for params in [
         {},
         {"level": 3, "page": 2},
+        {"offered_in": "wales"},
         {"q": "mediation skills"},
         {"q": "mediation", "level": 3, "page": 2},
     ]:
