@@ -37,11 +37,10 @@ class CatalogueFacets:
         """How many published qualifications match the filters (None or "" leaves one out; see
         filter_by()), from the counts above: a listing without a search needs no count of its
         own."""
+        counts = self.live_counts.items()
         return sum(
             number
-            for (row_level, row_subject, row_organisation, row_offered), number in (
-                self.live_counts.items()
-            )
+            for (row_level, row_subject, row_organisation, row_offered), number in counts
             if level in (None, row_level)
             and subject_area in ("", row_subject)
             and awarding_organisation in (None, row_organisation)
