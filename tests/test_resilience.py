@@ -46,15 +46,16 @@ def redis_server(tmp_path):
     port = spare_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp_path],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
+    # Its log says when it listens; nothing is read after (Redis ignores a closed pipe).
+    for line in server.stdout:
+        if "Ready to accept connections" in line:
             break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    server.stdout.close()
+    client = redis.Redis(port=port)
+    client.ping()
     yield client
     server.terminate()
     server.wait()
