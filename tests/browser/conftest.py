@@ -107,22 +107,32 @@ def site(live_server, transactional_db):
     return live_server.url
 
 
+@pytest.fixture(scope="session")
+def read_only_live_server():
+    """The live server of the modules that use `read_only_site`: one of their own, as a test
+    that asks for pytest-django's `live_server` is made transactional. Kept for the session and
+    stopped at its end, as pytest-django's is: on SQLite its request threads share the test
+    database's connection, which must stay shareable for as long as one of them may still close
+    its connection."""
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
-def read_only_site(django_db_setup, django_db_blocker):
+def read_only_site(django_db_setup, django_db_blocker, read_only_live_server):
     """What `site` gives, made once for a module whose tests only read the public pages (they
-    sign no one in, post nothing and change no row), rather than once for each test: a live
-    server of the module's own, the same qualifications committed for its lifetime, and the
-    database emptied when the module ends, as a transactional test empties it (its rows flushed,
-    Django's content types and permissions made again). A module uses it by overriding `site`
-    with a fixture that returns it. The cache is still emptied before each test."""
+    sign no one in, post nothing and change no row), rather than once for each test: the same
+    qualifications committed for the module's lifetime, served by `read_only_live_server`, and
+    the database emptied when the module ends, as a transactional test empties it (its rows
+    flushed, Django's content types and permissions made again). A module uses it by overriding
+    `site` with a fixture that returns it. The cache is still emptied before each test."""
     with django_db_blocker.unblock():
-        server = LiveServer("localhost")
         try:
             publish_site()
-            with server._live_server_modified_settings:
-                yield server.url
+            with read_only_live_server._live_server_modified_settings:
+                yield read_only_live_server.url
         finally:
-            server.stop()
             call_command("flush", verbosity=0, interactive=False)
 
 
