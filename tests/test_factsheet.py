@@ -2,14 +2,23 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
 from django.utils.http import http_date
 from pypdf import PdfReader
 
 from qualifications.factsheets import BASE_URL, render_factsheet, static_file_for
+from qualifications.models import Qualification
 from qualifications.services import qualification_save
 
+from .conftest import SEED_SLUG, clear_caches
 from .factories import QualificationFactory
 from .seed_facts import SEED_FACTS, normalise
+
+# The seed's factsheet is rendered once for the module (`seed_pdf`); django_db sets the test
+# database up even when only tests that use no other fixture of it are run.
+pytestmark = pytest.mark.django_db
 
 A4_POINTS = (595, 842)
 # The seed's factsheet, measured: its sections fill the first A4 page and run onto a second.
@@ -17,9 +26,18 @@ SEED_PAGES = 2
 FACTSHEET_TEMPLATE = "qualifications/factsheet.html"
 
 
-@pytest.fixture
-def seed_pdf(client, seed):
-    response = client.get(seed.get_factsheet_url())
+@pytest.fixture(scope="module")
+def seed_pdf(django_db_setup, django_db_blocker):
+    """The seed's factsheet as a visitor downloads it, and the PDF read from it: rendered once
+    (WeasyPrint takes about a second) for the tests here that only read it. The seed is loaded
+    in a transaction rolled back once the PDF is made, and the cache emptied, so every test still
+    starts from an empty database and cache."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_seed", verbosity=0)
+        seed = Qualification.objects.get(slug=SEED_SLUG)
+        response = Client().get(seed.get_factsheet_url())
+        transaction.set_rollback(True)
+    clear_caches()
     assert response.status_code == 200
     return response, PdfReader(io.BytesIO(response.content))
 

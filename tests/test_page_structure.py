@@ -7,10 +7,17 @@ best practices, so they are checked here, without a browser.
 from itertools import pairwise
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 from django.test.html import Element, parse_html
 
-from .conftest import PAGES, qualification_with_fees
+from .conftest import PAGES, clear_caches, qualification_with_fees
 from .factories import units_qualification
+
+# The pages are rendered once for the module (`rendered_pages`); django_db sets the test database
+# up even when these are the only tests run.
+pytestmark = pytest.mark.django_db
 
 # Every title ends with an en dash and the site's name.
 SITE_NAME = "Example Awarding Body"
@@ -29,14 +36,32 @@ def text(node):
     return " ".join(" ".join(text(child) for child in node.children).split())
 
 
+@pytest.fixture(scope="module")
+def rendered_pages(django_db_setup, django_db_blocker):
+    """Each page of PAGES as a visitor gets it, by name: (status, HTML). Rendered once for this
+    module's tests, which only read them: the seed and the other qualifications are made in a
+    transaction rolled back once the pages are rendered, and the cache emptied, so every test
+    still starts from an empty database and cache."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(SITE_NAME=SITE_NAME),
+        transaction.atomic(),
+    ):
+        call_command("load_seed", verbosity=0)
+        units_qualification()
+        qualification_with_fees()
+        client = Client()
+        responses = {name: client.get(path) for name, path in PAGES.items()}
+        transaction.set_rollback(True)
+    clear_caches()
+    return {name: (response.status_code, response.text) for name, response in responses.items()}
+
+
 @pytest.fixture(params=PAGES)
-def page(request, client, seed, settings):
-    units_qualification()
-    settings.SITE_NAME = SITE_NAME
-    qualification_with_fees()
-    response = client.get(PAGES[request.param])
-    assert response.status_code == (404 if request.param == "not-found" else 200)
-    return response.text
+def page(request, rendered_pages):
+    status_code, html = rendered_pages[request.param]
+    assert status_code == (404 if request.param == "not-found" else 200)
+    return html
 
 
 def test_page_is_in_british_english(page):

@@ -24,9 +24,11 @@ PRINT_STORAGES = (
 )
 
 
-@pytest.fixture(scope="module")
+# Session-scoped, not module-scoped: pytest-django runs this module's database tests before the
+# rest of the suite and its other tests after, and a module-scoped fixture would collect twice.
+@pytest.fixture(scope="session")
 def collected(tmp_path_factory):
-    """Production's collected static files, and production's storage settings."""
+    """Production's collected static files, and production's storage settings (read only)."""
     static_root = tmp_path_factory.mktemp("staticfiles")
     collect = manage("collectstatic", "--noinput", DJANGO_STATIC_ROOT=str(static_root))
     assert collect.returncode == 0, collect.stderr

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
+from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import qualification_with_fees
 from tests.factories import AwardingOrganisationFactory, QualificationFactory, units_qualification
@@ -89,16 +90,50 @@ def browser():
             os.environ[ASYNC_UNSAFE] = allowed_before
 
 
-@pytest.fixture
-def site(live_server, transactional_db):
-    """The live server's address, with the seed qualification and a few more published."""
+def publish_site():
+    """The seed qualification, and a few more, published."""
     call_command("load_seed", verbosity=0)
     organisation = AwardingOrganisationFactory(name="AIM Qualifications")
     for title in ["Conflict Resolution Level 3 Certificate", "Counselling Skills Level 2 Award"]:
         QualificationFactory(title=title, awarding_organisation=organisation)
     qualification_with_fees()
     units_qualification()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's address, with the seed qualification and a few more published."""
+    publish_site()
     return live_server.url
+
+
+@pytest.fixture(scope="session")
+def read_only_live_server():
+    """The live server of the modules that use `read_only_site`: one of their own, as a test
+    that asks for pytest-django's `live_server` is made transactional. Kept for the session and
+    stopped at its end, as pytest-django's is: on SQLite its request threads share the test
+    database's connection, which must stay shareable for as long as one of them may still close
+    its connection."""
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def read_only_site(django_db_setup, django_db_blocker, read_only_live_server):
+    """What `site` gives, made once for a module whose tests only read the public pages (they
+    sign no one in, post nothing and change no row), rather than once for each test: the same
+    qualifications committed for the module's lifetime, served by `read_only_live_server`, and
+    the database emptied when the module ends, as a transactional test empties it (its rows
+    flushed, Django's content types and permissions made again). A module uses it by overriding
+    `site` with a fixture that returns it. The cache is still emptied before each test."""
+    with django_db_blocker.unblock():
+        try:
+            publish_site()
+            with read_only_live_server._live_server_modified_settings:
+                yield read_only_live_server.url
+        finally:
+            call_command("flush", verbosity=0, interactive=False)
 
 
 class Visit:

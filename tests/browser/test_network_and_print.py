@@ -7,7 +7,15 @@ from pypdf import PdfReader
 
 from tests.conftest import PAGES
 
-pytestmark = pytest.mark.browser
+# django_db: the test database is set up even when these are the only tests run, and each
+# test is rolled back; the pages they read are made once for the module (`site`, below).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture
+def site(read_only_site):
+    """These tests only read the public pages: one site for the module (conftest.py)."""
+    return read_only_site
 
 
 @pytest.mark.parametrize("name", PAGES)
