@@ -121,6 +121,23 @@ class QualificationQuerySet(models.QuerySet):
             moments.append(start_of_day(document_date))
         return min(filter(None, moments), default=None)
 
+    def update_each(self, qualifications, fields):
+        """Write `fields` of each of `qualifications` from its attributes, in one executemany:
+        bulk_update()'s CASE per field over every row of a batch costs time in the square of the
+        batch on SQLite (minutes for 20,000 rows), one prepared UPDATE per row seconds."""
+        connection = connections[self.db]
+        quote, columns = connection.ops.quote_name, [self.model._meta.get_field(f) for f in fields]
+        assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {quote(self.model._meta.db_table)} SET {assignments} WHERE id = %s",
+                [
+                    [c.get_db_prep_save(getattr(q, c.attname), connection) for c in columns]
+                    + [q.pk]
+                    for q in qualifications
+                ],
+            )
+
     def synthetic(self):
         return self.filter(slug__startswith=SYNTHETIC_SLUG_PREFIX)
 
@@ -282,20 +299,15 @@ class QualificationQuerySet(models.QuerySet):
         return self.annotate(has_specification_document=models.Exists(in_effect))
 
     def for_detail_page(self):
-        """Everything the page and the factsheet render, in a fixed number of queries."""
-        from .models import EmployerSupport, UnitMembership
+        """Everything the page and the factsheet render, in a fixed number of queries: what
+        for_structure() fetches, and the rest."""
+        from .models import EmployerSupport
 
-        return self.select_related("awarding_organisation").prefetch_related(
+        return self.for_structure().prefetch_related(
             "audiences",
             "progression_roles",
             "fees",
-            Prefetch(
-                "employer_supports",
-                queryset=EmployerSupport.objects.select_related("employer"),
-            ),
-            Prefetch(
-                "unit_memberships", queryset=UnitMembership.objects.select_related("group", "unit")
-            ),
+            Prefetch("employer_supports", EmployerSupport.objects.select_related("employer")),
             "documents",
         )
 

@@ -11,11 +11,10 @@ A qualification's text is three fields, by weight (`document()`):
 
 Each is stored normalised (`words()`): case-folded, a qualification number ("601/4433/6"), a
 level ("level 4") and a unit reference number ("T/617/4242") each one word, stop words dropped,
-each word once. `index()` writes it with
-what the database's engine keeps of it: PostgreSQL a weighted tsvector, GIN-indexed
-(models.QualificationVector); SQLite a row of an FTS5 table with the Porter stemmer
-(models.QualificationText); both, the words with how many qualifications hold them, for "Did
-you mean" (models.SearchWord).
+each word once. `index()` writes it with what the database's engine keeps of it: PostgreSQL a
+weighted tsvector, GIN-indexed (models.QualificationVector); SQLite a row of an FTS5 table with
+the Porter stemmer (models.QualificationText); both, the words with how many qualifications hold
+them, for "Did you mean" (models.SearchWord).
 
 `search()` applies the same rules on both: every word must match somewhere, a word matches the
 words it starts (after stemming: "mediators" finds "mediation"), a word with a digit matches
@@ -64,12 +63,12 @@ STOP_WORDS = frozenset(
 # Letters and digits; anything else (spaces, punctuation, search syntax) separates words.
 _WORD = re.compile(r"[^\W_]+")
 # Phrases that are one thing, made one word before splitting, in stored text and queries alike:
-# a qualification number ("601/4433/6" is "60144336", never the separate numbers 601 or 6) and a
-# level ("level 4" is "level4", so it never matches a 4 in some other number or sentence).
+# a qualification number ("601/4433/6" is "60144336", never the separate numbers 601 or 6), a
+# level ("level 4" is "level4", so it never matches a 4 in some other number or sentence) and a
+# unit reference number ("T/617/4242" is "t6174242").
 _PHRASES = (
     (re.compile(r"\b(\d{3})\s*/\s*(\d{4})\s*/\s*([\dx])\b"), r"\1\2\3"),
     (re.compile(r"\blevel\s+(\d)\b"), r"level\1"),
-    # A unit reference number ("T/617/4242" is "t6174242").
     (re.compile(r"\b([a-z])\s*/\s*(\d{3})\s*/\s*(\d{4})\b"), r"\1\2\3"),
 )
 # A qualification number as one word (see _PHRASES); its check digit may be X.
@@ -163,14 +162,7 @@ def index(qualifications):
             counts.update(_vocabulary(texts.values()))
             for field, text in texts.items():
                 setattr(qualification, field, text)
-        with database.cursor() as cursor:
-            # Not bulk_update(): its CASE per field over every row of a batch costs time in the
-            # square of the batch on SQLite; one prepared UPDATE per row costs none.
-            cursor.executemany(
-                f"UPDATE {Qualification._meta.db_table} SET search_heading = %s, "
-                "search_keywords = %s, search_body = %s WHERE id = %s",
-                [(*texts.values(), pk) for pk, texts in documents.items()],
-            )
+        Qualification.objects.using(database.alias).update_each(batch, FIELDS)
         _write_engine(database.vendor, documents)
         _count_words(database, counts)
     return qualifications

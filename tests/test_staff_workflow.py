@@ -374,7 +374,7 @@ def test_a_save_racing_a_restore_is_refused(editor, publisher, draft):
 # and the revision; savepoints.
 ADMIN_SAVE_QUERIES = 140 if connection.vendor == "sqlite" else 139
 # The one UPDATE that writes the rebuilt search text (search.index()).
-REBUILD = re.compile(r"SET search_heading = ")
+REBUILD = re.compile(r'SET "search_heading" = ')
 
 
 def admin_save_queries(client, rows):
