@@ -184,17 +184,14 @@ def publish(change, *, user, origin):
     """Publish `change`: written over the live qualification through the write path, a version in
     its history; its Editor is told."""
     _require_publisher(user)
-    objects = serializers.deserialize("json", change.data)
-    [written] = [obj.object for obj in objects if type(obj.object) is Qualification]
-    if taken := taken_since(change.qualification, written):
-        labels = [Qualification._meta.get_field(name).verbose_name for name in taken]
-        raise ValidationError(
-            f"Another qualification has taken the {' and '.join(labels)} this change gives it: "
-            "change it in the form, then publish."
-        )
     with transaction.atomic():
         qualification = change.qualification
-        write(qualification, change.data)
+        if taken := write(qualification, change.data):  # rolled back
+            labels = [Qualification._meta.get_field(name).verbose_name for name in taken]
+            raise ValidationError(
+                f"Another qualification has taken the {' and '.join(labels)} this change gives "
+                "it: change it in the form, then publish."
+            )
         qualification = Qualification.objects.get(pk=qualification.pk)
         services.qualification_save(
             qualification, user=user, comment=f"Published the change by {_name(change.editor)}."
@@ -254,12 +251,18 @@ def form_url(qualification):
 
 def write(qualification, data, *, publication=False):
     """Write `data` (from capture() or kept()) over `qualification` and its rows; when the public
-    sees it (Qualification.PUBLICATION_FIELDS) stays as it is now unless `publication`."""
+    sees it (Qualification.PUBLICATION_FIELDS) stays as it is now unless `publication`. Returns
+    the unique fields (address, number) `data` gives it that another qualification has taken
+    since: those keep their live values, so the change can still be shown."""
     objects = list(serializers.deserialize("json", data))
     [written] = [obj for obj in objects if type(obj.object) is Qualification]
-    kept_live = taken_since(qualification, written.object)
-    if not publication:
-        kept_live += Qualification.PUBLICATION_FIELDS
+    others = Qualification.objects.exclude(pk=qualification.pk)
+    taken_since = [
+        name
+        for name in ("slug", "qualification_number")
+        if others.filter(**{name: getattr(written.object, name)}).exists()
+    ]
+    kept_live = taken_since + ([] if publication else Qualification.PUBLICATION_FIELDS)
     if kept_live:
         live = Qualification.objects.values(*kept_live).get(pk=qualification.pk)
         for name, value in live.items():
@@ -304,17 +307,7 @@ def write(qualification, data, *, publication=False):
             row.save()
             if model is UnitGroup:
                 group_keys[old] = row.object.pk
-
-
-def taken_since(qualification, written):
-    """The unique fields (address, number) `written` gives `qualification` that another
-    qualification has taken since: the live values stay, so the change can still be shown."""
-    others = Qualification.objects.exclude(pk=qualification.pk)
-    return [
-        name
-        for name in ("slug", "qualification_number")
-        if others.filter(**{name: getattr(written, name)}).exists()
-    ]
+    return taken_since
 
 
 def kept(version):
