@@ -151,14 +151,18 @@ class QualificationListView(ListView):
             version=version,
         )
 
-    def filtered(self):
+    def filters(self):
+        """The search's filters, as filter_by() and CatalogueFacets.count() take them."""
         criteria = self.search.criteria
-        return Qualification.objects.published().filter_by(
-            level=criteria.level,
-            subject_area=criteria.subject,
-            awarding_organisation=criteria.organisation,
-            offered_in=OFFERED_IN_FIELDS.get(criteria.offered_in, ""),
-        )
+        return {
+            "level": criteria.level,
+            "subject_area": criteria.subject,
+            "awarding_organisation": criteria.organisation,
+            "offered_in": OFFERED_IN_FIELDS.get(criteria.offered_in, ""),
+        }
+
+    def filtered(self):
+        return Qualification.objects.published().filter_by(**self.filters())
 
     def get_queryset(self):
         # The paginator reads each page's rows with for_catalogue().
@@ -166,17 +170,11 @@ class QualificationListView(ListView):
         return self.filtered().search(q) if q else self.filtered().order_by("title", "pk")
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        criteria = self.search.criteria
-        if criteria.q:
+        if self.search.criteria.q:
             kwargs["limit"] = settings.CATALOGUE_SEARCH_LIMIT
         else:
             # A listing is counted from the filters' values, kept per version.
-            kwargs["count"] = self.facets.count(
-                level=criteria.level,
-                subject_area=criteria.subject,
-                awarding_organisation=criteria.organisation,
-                offered_in=OFFERED_IN_FIELDS.get(criteria.offered_in, ""),
-            )
+            kwargs["count"] = self.facets.count(**self.filters())
         return super().get_paginator(queryset, per_page, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
